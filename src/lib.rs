@@ -1,0 +1,3 @@
+//! vmrotate: clone-based VM backup rotation for VMware vSphere.
+
+pub use rotation_core;

@@ -1,0 +1,1 @@
+//! A typed VMware vSphere (vim25) SOAP client.
