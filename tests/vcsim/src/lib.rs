@@ -1,0 +1,1 @@
+//! Test harness for the vCenter simulator (in progress).
