@@ -1,1 +1,3 @@
 //! Pure rotation policy.
+
+pub mod retention;

@@ -1,0 +1,1 @@
+//! Time-based retention (in progress).
