@@ -1,1 +1,7 @@
-fn main() {}
+//! The `vmrotate` command line: see `vmrotate --help`.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}
