@@ -4,7 +4,7 @@
 //! rule walks the archives newest first and, at every change of period, keeps that period's
 //! newest archive unless an earlier rule already kept it; such an archive still uses up its
 //! period without counting. A rule that ends short of its count keeps the oldest archive
-//! ("yearly[oldest] #3"). Periods are taken in the given time zone, DST included.
+//! (`yearly[oldest] #3`). Periods are taken in the given time zone, DST included.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -22,16 +22,8 @@ const SUPPORTED: &str = "keep_last, keep_secondly, keep_minutely, keep_hourly, k
 #[derive(Debug, Clone)]
 pub(super) struct Policy {
     within: Option<HourInterval>,
-    /// In borg's order, secondly to yearly.
-    splits: Vec<Split>,
-}
-
-/// One period rule, named as borg names it in its reasons.
-#[derive(Debug, Clone)]
-struct Split {
-    period: Period,
-    limit: Limit,
-    name: &'static str,
+    /// The period rules that are on, in borg's order: secondly to yearly.
+    splits: Vec<(Period, Limit)>,
 }
 
 impl Policy {
@@ -39,77 +31,55 @@ impl Policy {
     pub(super) fn new(rules: &Rules) -> Result<Self, RetentionError> {
         rules.reject_unsupported(Flavor::Borg, SUPPORTED)?;
         reject_both(
-            rules.keep_last,
-            rules.keep_secondly,
-            "keep_last",
-            "keep_secondly",
+            ("keep_last", rules.keep_last),
+            ("keep_secondly", rules.keep_secondly),
             "they are the same option",
         )?;
         reject_both(
-            rules.keep_13weekly,
-            rules.keep_3monthly,
-            "keep_13weekly",
-            "keep_3monthly",
+            ("keep_13weekly", rules.keep_13weekly),
+            ("keep_3monthly", rules.keep_3monthly),
             "they are two exclusive ways to keep quarters",
         )?;
-        let secondly = rules
-            .keep_secondly
-            .map_or(("keep_last", rules.keep_last), |n| {
-                ("keep_secondly", Some(n))
-            });
-        let splits = [
-            (secondly, Period::Secondly, "secondly"),
-            (
-                ("keep_minutely", rules.keep_minutely),
-                Period::Minutely,
-                "minutely",
-            ),
-            (("keep_hourly", rules.keep_hourly), Period::Hourly, "hourly"),
-            (("keep_daily", rules.keep_daily), Period::Daily, "daily"),
-            (("keep_weekly", rules.keep_weekly), Period::Weekly, "weekly"),
-            (
-                ("keep_monthly", rules.keep_monthly),
-                Period::Monthly,
-                "monthly",
-            ),
-            (
-                ("keep_13weekly", rules.keep_13weekly),
-                Period::Quarterly13Weekly,
-                "quarterly_13weekly",
-            ),
-            (
-                ("keep_3monthly", rules.keep_3monthly),
-                Period::Quarterly3Monthly,
-                "quarterly_3monthly",
-            ),
-            (("keep_yearly", rules.keep_yearly), Period::Yearly, "yearly"),
-        ]
-        .into_iter()
-        .filter_map(|((rule, value), period, name)| {
-            rules::limit(Flavor::Borg, rule, value, Negatives::AllUnlimited)
-                .transpose()
-                .map(|limit| {
-                    limit.map(|limit| Split {
-                        period,
-                        limit,
-                        name,
-                    })
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-        let within = rules
-            .keep_within
-            .as_deref()
-            .map(|text| {
-                HourInterval::parse(text).map_err(|problem| RetentionError::InvalidDuration {
+        // `keep_last` is borg's other name for `keep_secondly`; at most one is set.
+        let (secondly_rule, secondly) = match rules.keep_secondly {
+            Some(_) => ("keep_secondly", rules.keep_secondly),
+            None => ("keep_last", rules.keep_last),
+        };
+        let splits = rules::counted(
+            Flavor::Borg,
+            Negatives::AllUnlimited,
+            [
+                (secondly_rule, secondly, Period::Secondly),
+                ("keep_minutely", rules.keep_minutely, Period::Minutely),
+                ("keep_hourly", rules.keep_hourly, Period::Hourly),
+                ("keep_daily", rules.keep_daily, Period::Daily),
+                ("keep_weekly", rules.keep_weekly, Period::Weekly),
+                ("keep_monthly", rules.keep_monthly, Period::Monthly),
+                (
+                    "keep_13weekly",
+                    rules.keep_13weekly,
+                    Period::Quarterly13Weekly,
+                ),
+                (
+                    "keep_3monthly",
+                    rules.keep_3monthly,
+                    Period::Quarterly3Monthly,
+                ),
+                ("keep_yearly", rules.keep_yearly, Period::Yearly),
+            ],
+        )?;
+        let within = match rules.keep_within.as_deref() {
+            None => None,
+            Some(text) => Some(HourInterval::parse(text).map_err(|problem| {
+                RetentionError::InvalidDuration {
                     flavor: Flavor::Borg,
                     rule: "keep_within",
                     value: text.to_owned(),
                     problem,
                     example: HourInterval::EXAMPLE,
-                })
-            })
-            .transpose()?;
+                }
+            })?),
+        };
         if within.is_none() && splits.is_empty() {
             return Err(RetentionError::EmptyPolicy {
                 flavor: Flavor::Borg,
@@ -130,55 +100,55 @@ impl Policy {
                 ledger.keep(position, format!("within #{count}"));
             }
         }
-        for split in &self.splits {
-            split.run(sorted, tz, &mut ledger);
+        for &(period, limit) in &self.splits {
+            split(period, limit, sorted, tz, &mut ledger);
         }
         ledger
     }
 }
 
-impl Split {
-    fn run(&self, sorted: &[&Snapshot], tz: &TimeZone, ledger: &mut Ledger) {
-        let mut last_period = None;
-        let mut kept = 0_u64;
-        let mut visited = None;
-        for (position, snapshot) in sorted.iter().enumerate() {
-            visited = Some(position);
-            let period = Some(self.period.key(tz.to_datetime(snapshot.time.timestamp())));
-            if period == last_period {
-                continue;
-            }
-            last_period = period;
-            if !ledger.is_kept(position) {
-                kept += 1;
-                ledger.keep(position, format!("{} #{kept}", self.name));
-                if !self.limit.allows(kept) {
-                    break;
-                }
+/// One period rule: at each change of period, keep the period's newest archive unless already
+/// kept, until `limit` archives are kept; short of it at the end, keep the oldest archive too.
+fn split(period: Period, limit: Limit, sorted: &[&Snapshot], tz: &TimeZone, ledger: &mut Ledger) {
+    let name = period.name();
+    let mut last_period = None;
+    let mut kept = 0_u64;
+    let mut visited = None;
+    for (position, snapshot) in sorted.iter().enumerate() {
+        visited = Some(position);
+        let this_period = Some(period.key(tz.to_datetime(snapshot.time.timestamp())));
+        if this_period == last_period {
+            continue;
+        }
+        last_period = this_period;
+        if !ledger.is_kept(position) {
+            kept += 1;
+            ledger.keep(position, format!("{name} #{kept}"));
+            if !limit.allows(kept) {
+                break;
             }
         }
-        // A counted rule that walked to the end short of its count keeps the oldest archive too.
-        // (After reaching its count, the last archive visited is the one it just kept.)
-        if let (Some(oldest), Limit::AtMost(_)) = (visited, self.limit) {
-            if !ledger.is_kept(oldest) {
-                ledger.keep(oldest, format!("{}[oldest] #{}", self.name, kept + 1));
-            }
+    }
+    // After reaching its count, the last archive visited is the one just kept, so this only
+    // adds the oldest archive when a counted rule walked to the end short of its count.
+    if let (Some(oldest), Limit::AtMost(_)) = (visited, limit) {
+        if !ledger.is_kept(oldest) {
+            ledger.keep(oldest, format!("{name}[oldest] #{}", kept + 1));
         }
     }
 }
 
+/// borg's argument parser accepts only one of two options, even when one is 0.
 fn reject_both(
-    first: Option<i64>,
-    second: Option<i64>,
-    first_name: &'static str,
-    second_name: &'static str,
+    (first, first_value): (&'static str, Option<i64>),
+    (second, second_value): (&'static str, Option<i64>),
     why: &'static str,
 ) -> Result<(), RetentionError> {
-    if first.is_some() && second.is_some() {
+    if first_value.is_some() && second_value.is_some() {
         return Err(RetentionError::ConflictingRules {
             flavor: Flavor::Borg,
-            first: first_name,
-            second: second_name,
+            first,
+            second,
             why,
         });
     }

@@ -27,6 +27,21 @@ pub(super) struct PeriodKey {
 }
 
 impl Period {
+    /// The name borg gives the rule ("daily #3"); restic's reasons use it too ("daily snapshot").
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Period::Secondly => "secondly",
+            Period::Minutely => "minutely",
+            Period::Hourly => "hourly",
+            Period::Daily => "daily",
+            Period::Weekly => "weekly",
+            Period::Monthly => "monthly",
+            Period::Quarterly13Weekly => "quarterly_13weekly",
+            Period::Quarterly3Monthly => "quarterly_3monthly",
+            Period::Yearly => "yearly",
+        }
+    }
+
     /// The period of this length that contains `time`.
     pub(super) fn key(self, time: DateTime) -> PeriodKey {
         let (month, day, hour, minute) = (time.month(), time.day(), time.hour(), time.minute());

@@ -21,16 +21,9 @@ const SUPPORTED: &str =
 /// A validated PBS policy.
 #[derive(Debug, Clone)]
 pub(super) struct Policy {
-    /// In PBS's order, last to yearly; empty when no rule is above 0.
-    selections: Vec<Selection>,
-}
-
-/// One rule: the newest snapshot of each of `limit` periods.
-#[derive(Debug, Clone)]
-struct Selection {
-    /// `None` groups by the backup time's UTC second (`keep_last`).
-    period: Option<Period>,
-    limit: Limit,
+    /// The rules that are on, in PBS's order (last to yearly); empty when no rule is above 0.
+    /// No period groups by the backup time's UTC second (`keep_last`).
+    selections: Vec<(Option<Period>, Limit)>,
 }
 
 /// What PBS has decided about a snapshot; the text is PBS's own.
@@ -64,21 +57,18 @@ impl Policy {
     /// Validates `rules` as the PBS prune API does.
     pub(super) fn new(rules: &Rules) -> Result<Self, RetentionError> {
         rules.reject_unsupported(Flavor::Pbs, SUPPORTED)?;
-        let selections = [
-            ("keep_last", rules.keep_last, None),
-            ("keep_hourly", rules.keep_hourly, Some(Period::Hourly)),
-            ("keep_daily", rules.keep_daily, Some(Period::Daily)),
-            ("keep_weekly", rules.keep_weekly, Some(Period::Weekly)),
-            ("keep_monthly", rules.keep_monthly, Some(Period::Monthly)),
-            ("keep_yearly", rules.keep_yearly, Some(Period::Yearly)),
-        ]
-        .into_iter()
-        .filter_map(|(rule, value, period)| {
-            rules::limit(Flavor::Pbs, rule, value, Negatives::Rejected)
-                .transpose()
-                .map(|limit| limit.map(|limit| Selection { period, limit }))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        let selections = rules::counted(
+            Flavor::Pbs,
+            Negatives::Rejected,
+            [
+                ("keep_last", rules.keep_last, None),
+                ("keep_hourly", rules.keep_hourly, Some(Period::Hourly)),
+                ("keep_daily", rules.keep_daily, Some(Period::Daily)),
+                ("keep_weekly", rules.keep_weekly, Some(Period::Weekly)),
+                ("keep_monthly", rules.keep_monthly, Some(Period::Monthly)),
+                ("keep_yearly", rules.keep_yearly, Some(Period::Yearly)),
+            ],
+        )?;
         Ok(Policy { selections })
     }
 
@@ -88,8 +78,8 @@ impl Policy {
             vec![Some(Mark::Keep); sorted.len()]
         } else {
             let mut marks = partial_marks(sorted);
-            for selection in &self.selections {
-                selection.mark(sorted, tz, &mut marks);
+            for &(period, limit) in &self.selections {
+                select(period, limit, sorted, tz, &mut marks);
             }
             marks
         };
@@ -125,43 +115,50 @@ fn partial_marks(sorted: &[&Snapshot]) -> Vec<Option<Mark>> {
         .collect()
 }
 
-impl Selection {
-    fn selector(&self, snapshot: &Snapshot, tz: &TimeZone) -> Selector {
-        let instant = snapshot.time.timestamp();
-        match self.period {
-            None => Selector::UtcSecond(instant.as_second()),
-            Some(period) => Selector::Calendar(period.key(tz.to_datetime(instant))),
-        }
+/// The period `snapshot` falls in for a rule grouping by `period`.
+fn selector(period: Option<Period>, snapshot: &Snapshot, tz: &TimeZone) -> Selector {
+    let instant = snapshot.time.timestamp();
+    match period {
+        None => Selector::UtcSecond(instant.as_second()),
+        Some(period) => Selector::Calendar(period.key(tz.to_datetime(instant))),
     }
+}
 
-    fn mark(&self, sorted: &[&Snapshot], tz: &TimeZone, marks: &mut [Option<Mark>]) {
-        let already_kept: Vec<Selector> = sorted
-            .iter()
-            .zip(marks.iter())
-            .filter(|(_, mark)| **mark == Some(Mark::Keep))
-            .map(|(snapshot, _)| self.selector(snapshot, tz))
-            .collect();
-        let mut chosen: Vec<Selector> = Vec::new();
-        for (snapshot, mark) in sorted.iter().zip(marks.iter_mut()) {
-            if mark.is_some() {
-                continue;
-            }
-            if snapshot.protected {
-                *mark = Some(Mark::Protected);
-                continue;
-            }
-            let selector = self.selector(snapshot, tz);
-            if already_kept.contains(&selector) {
-                continue;
-            }
-            if chosen.contains(&selector) {
-                *mark = Some(Mark::Remove);
-            } else if self.limit.allows(chosen.len() as u64) {
-                chosen.push(selector);
-                *mark = Some(Mark::Keep);
-            } else {
-                break;
-            }
+/// One rule: skip the periods of snapshots already kept, then keep the newest undecided snapshot
+/// of each further period and remove the rest of that period, until `limit` periods are kept.
+fn select(
+    period: Option<Period>,
+    limit: Limit,
+    sorted: &[&Snapshot],
+    tz: &TimeZone,
+    marks: &mut [Option<Mark>],
+) {
+    let already_kept: Vec<Selector> = sorted
+        .iter()
+        .zip(marks.iter())
+        .filter(|(_, mark)| **mark == Some(Mark::Keep))
+        .map(|(snapshot, _)| selector(period, snapshot, tz))
+        .collect();
+    let mut chosen: Vec<Selector> = Vec::new();
+    for (snapshot, mark) in sorted.iter().zip(marks.iter_mut()) {
+        if mark.is_some() {
+            continue;
+        }
+        if snapshot.protected {
+            *mark = Some(Mark::Protected);
+            continue;
+        }
+        let selector = selector(period, snapshot, tz);
+        if already_kept.contains(&selector) {
+            continue;
+        }
+        if chosen.contains(&selector) {
+            *mark = Some(Mark::Remove);
+        } else if limit.allows(chosen.len() as u64) {
+            chosen.push(selector);
+            *mark = Some(Mark::Keep);
+        } else {
+            break;
         }
     }
 }

@@ -30,25 +30,11 @@ const GO_ZERO_TIME: Timestamp = Timestamp::constant(-62_135_596_800, 0);
 pub(super) struct Policy {
     tags: Vec<Vec<String>>,
     within: Option<CalendarSpan>,
-    counted: Vec<CountedRule>,
-    windowed: Vec<WindowedRule>,
-}
-
-/// `keep_last`, `keep_hourly`, …: the newest snapshot of each bucket, up to a count.
-#[derive(Debug, Clone)]
-struct CountedRule {
-    /// `None` puts every snapshot in a bucket of its own (`keep_last`).
-    period: Option<Period>,
-    limit: Limit,
-    reason: &'static str,
-}
-
-/// `keep_within_hourly`, …: the newest snapshot of each bucket inside a window.
-#[derive(Debug, Clone)]
-struct WindowedRule {
-    period: Period,
-    span: CalendarSpan,
-    reason: &'static str,
+    /// `keep_last`, `keep_hourly`, …: the newest snapshot of each bucket, up to a count. No
+    /// period puts every snapshot in a bucket of its own (`keep_last`).
+    counted: Vec<(Option<Period>, Limit)>,
+    /// `keep_within_hourly`, …: the newest snapshot of each bucket inside a window.
+    windowed: Vec<(Period, CalendarSpan)>,
 }
 
 /// Which bucket a rule last kept a snapshot in.
@@ -62,106 +48,57 @@ impl Policy {
     /// Validates `rules` as restic `forget` does.
     pub(super) fn new(rules: &Rules) -> Result<Self, RetentionError> {
         rules.reject_unsupported(Flavor::Restic, SUPPORTED)?;
-        let counted = [
-            ("keep_last", rules.keep_last, None, "last snapshot"),
-            (
-                "keep_hourly",
-                rules.keep_hourly,
-                Some(Period::Hourly),
-                "hourly snapshot",
-            ),
-            (
-                "keep_daily",
-                rules.keep_daily,
-                Some(Period::Daily),
-                "daily snapshot",
-            ),
-            (
-                "keep_weekly",
-                rules.keep_weekly,
-                Some(Period::Weekly),
-                "weekly snapshot",
-            ),
-            (
-                "keep_monthly",
-                rules.keep_monthly,
-                Some(Period::Monthly),
-                "monthly snapshot",
-            ),
-            (
-                "keep_yearly",
-                rules.keep_yearly,
-                Some(Period::Yearly),
-                "yearly snapshot",
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(rule, value, period, reason)| {
-            rules::limit(Flavor::Restic, rule, value, Negatives::MinusOneIsUnlimited)
-                .transpose()
-                .map(|limit| {
-                    limit.map(|limit| CountedRule {
-                        period,
-                        limit,
-                        reason,
-                    })
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-        let windowed = [
+        let counted = rules::counted(
+            Flavor::Restic,
+            Negatives::MinusOneIsUnlimited,
+            [
+                ("keep_last", rules.keep_last, None),
+                ("keep_hourly", rules.keep_hourly, Some(Period::Hourly)),
+                ("keep_daily", rules.keep_daily, Some(Period::Daily)),
+                ("keep_weekly", rules.keep_weekly, Some(Period::Weekly)),
+                ("keep_monthly", rules.keep_monthly, Some(Period::Monthly)),
+                ("keep_yearly", rules.keep_yearly, Some(Period::Yearly)),
+            ],
+        )?;
+        let mut windowed = Vec::new();
+        for (rule, text, period) in [
             (
                 "keep_within_hourly",
                 &rules.keep_within_hourly,
                 Period::Hourly,
-                "hourly within",
             ),
-            (
-                "keep_within_daily",
-                &rules.keep_within_daily,
-                Period::Daily,
-                "daily within",
-            ),
+            ("keep_within_daily", &rules.keep_within_daily, Period::Daily),
             (
                 "keep_within_weekly",
                 &rules.keep_within_weekly,
                 Period::Weekly,
-                "weekly within",
             ),
             (
                 "keep_within_monthly",
                 &rules.keep_within_monthly,
                 Period::Monthly,
-                "monthly within",
             ),
             (
                 "keep_within_yearly",
                 &rules.keep_within_yearly,
                 Period::Yearly,
-                "yearly within",
             ),
-        ]
-        .into_iter()
-        .filter_map(|(rule, text, period, reason)| {
-            span(rule, text.as_deref()).transpose().map(|span| {
-                span.map(|span| WindowedRule {
-                    period,
-                    span,
-                    reason,
-                })
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        ] {
+            if let Some(span) = span(rule, text.as_deref())? {
+                windowed.push((period, span));
+            }
+        }
         let policy = Policy {
             tags: rules.keep_tags.clone().unwrap_or_default(),
             within: span("keep_within", rules.keep_within.as_deref())?,
             counted,
             windowed,
         };
-        if policy.tags.is_empty()
+        let keeps_nothing = policy.tags.is_empty()
             && policy.within.is_none()
             && policy.counted.is_empty()
-            && policy.windowed.is_empty()
-        {
+            && policy.windowed.is_empty();
+        if keeps_nothing {
             return Err(RetentionError::EmptyPolicy {
                 flavor: Flavor::Restic,
             });
@@ -171,20 +108,18 @@ impl Policy {
 
     /// Marks what to keep among `sorted` (newest first) when run at `now`.
     pub(super) fn decide(&self, sorted: &[&Snapshot], now: Timestamp) -> Ledger {
-        let (anchor, anchor_offset) = sorted
+        let (anchor, offset) = sorted
             .iter()
             .map(|snapshot| &snapshot.time)
             .find(|time| time.timestamp() < now)
             .map_or((GO_ZERO_TIME, Offset::UTC), |time| {
                 (time.timestamp(), time.offset())
             });
-        let within = self
-            .within
-            .map(|span| (span, span.before(anchor, anchor_offset)));
+        let within = self.within.map(|span| (span, span.before(anchor, offset)));
         let window_cutoffs: Vec<_> = self
             .windowed
             .iter()
-            .map(|rule| rule.span.before(anchor, anchor_offset))
+            .map(|(_, span)| span.before(anchor, offset))
             .collect();
         let mut counted_state = vec![(0_u64, None::<Bucket>); self.counted.len()];
         let mut windowed_last = vec![None::<PeriodKey>; self.windowed.len()];
@@ -204,34 +139,33 @@ impl Policy {
                     ledger.keep(position, format!("within {span}"));
                 }
             }
-            for (rule, (kept, last)) in self.counted.iter().zip(&mut counted_state) {
-                if !rule.limit.allows(*kept) {
+            for (&(period, limit), (kept, last)) in self.counted.iter().zip(&mut counted_state) {
+                if !limit.allows(*kept) {
                     continue;
                 }
-                let bucket = match rule.period {
+                let bucket = match period {
                     None => Bucket::Position(position),
                     Some(period) => Bucket::Period(period.key(local_time)),
                 };
                 if let Some(oldest) = new_bucket_or_oldest(last, bucket, is_oldest) {
                     *kept += 1;
-                    ledger.keep(position, reason(oldest, rule.reason));
+                    let name = period.map_or("last", Period::name);
+                    ledger.keep(position, format!("{}{name} snapshot", prefix(oldest)));
                 }
             }
-            for ((rule, cutoff), last) in self
+            let windows = self
                 .windowed
                 .iter()
                 .zip(&window_cutoffs)
-                .zip(&mut windowed_last)
-            {
-                if !is_after(snapshot, *cutoff) {
+                .zip(&mut windowed_last);
+            for ((&(period, span), &cutoff), last) in windows {
+                if !is_after(snapshot, cutoff) {
                     continue;
                 }
-                let bucket = rule.period.key(local_time);
+                let bucket = period.key(local_time);
                 if let Some(oldest) = new_bucket_or_oldest(last, bucket, is_oldest) {
-                    ledger.keep(
-                        position,
-                        format!("{} {}", reason(oldest, rule.reason), rule.span),
-                    );
+                    let name = period.name();
+                    ledger.keep(position, format!("{}{name} within {span}", prefix(oldest)));
                 }
             }
         }
@@ -267,12 +201,9 @@ fn new_bucket_or_oldest<B: PartialEq + Copy>(
     Some(same_bucket)
 }
 
-fn reason(oldest: bool, reason: &str) -> String {
-    if oldest {
-        format!("oldest {reason}")
-    } else {
-        reason.to_owned()
-    }
+/// restic marks the fallback keep of the oldest snapshot: "oldest daily snapshot".
+fn prefix(oldest: bool) -> &'static str {
+    if oldest { "oldest " } else { "" }
 }
 
 /// restic's `within` test: strictly after the cutoff; `None` means no cutoff.

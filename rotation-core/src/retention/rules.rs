@@ -137,8 +137,24 @@ pub(super) enum Negatives {
     Rejected,
 }
 
+/// Validates the counts of `rules` (name, count, what the rule buckets by) and returns the rules
+/// that are on, each with its limit, in the given order.
+pub(super) fn counted<T>(
+    flavor: Flavor,
+    negatives: Negatives,
+    rules: impl IntoIterator<Item = (&'static str, Option<i64>, T)>,
+) -> Result<Vec<(T, Limit)>, RetentionError> {
+    let mut on = Vec::new();
+    for (rule, value, grouping) in rules {
+        if let Some(limit) = limit(flavor, rule, value, negatives)? {
+            on.push((grouping, limit));
+        }
+    }
+    Ok(on)
+}
+
 /// Validates one count: `None` when the rule is absent or 0 (off).
-pub(super) fn limit(
+fn limit(
     flavor: Flavor,
     rule: &'static str,
     value: Option<i64>,
