@@ -5,5 +5,8 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
+echo "== vcsim launcher"
+export VCSIM_BIN="$(bash scripts/build-vcsim.sh)"
+
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets --locked
