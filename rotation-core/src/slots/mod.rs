@@ -15,7 +15,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use finding::Finding;
 pub use plan::{Action, Plan};
@@ -71,7 +71,7 @@ impl From<String> for Existing {
 }
 
 /// How a rotation decides; [`Mode::Safe`] unless you need the script's exact behaviour.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// The script's naming and rotation order without its hazards: exact names only, duplicates

@@ -1,0 +1,9 @@
+//! The property and task layers against a local stub server that answers with canned vim25
+//! responses shaped like the simulator captures: what the simulator does not model (paging,
+//! running tasks, progress, timeouts, `/` in names).
+
+mod canned;
+mod names;
+mod paging;
+mod stub;
+mod task_wait;
