@@ -1,3 +1,40 @@
 //! vmrotate: clone-based VM backup rotation for VMware vSphere.
+//!
+//! The library behind the `vmrotate` command and its Python and PowerShell bindings: it
+//! connects to vCenter ([`ConnectOptions`]), runs backup jobs ([`JobConfig`]) whose decisions
+//! come from [`rotation_core`] ([`backup()`], [`backup_all`]), lists the backups
+//! ([`list_backups`]) and restores them ([`restore()`]).
+//!
+//! ```no_run
+//! use vmrotate::{ConnectOptions, JobConfig, RunOptions};
+//!
+//! # async fn demo() -> Result<(), vmrotate::Error> {
+//! let client = ConnectOptions::from_env()?.connect().await?;
+//! let job = JobConfig::new("avocado2", vec!["NFS_durian".into(), "NFS_mango".into()]);
+//! let run = vmrotate::backup_all(&client, &[job], &RunOptions::default(), None).await;
+//! println!("{}", serde_json::to_string_pretty(&run).expect("reports serialize"));
+//! # Ok(())
+//! # }
+//! ```
 
+mod backup;
+mod config;
+mod connect;
+mod error;
+mod events;
+mod job;
+mod list;
+mod report;
+mod restore;
+
+pub use backup::backup_all;
+pub use config::{CloneKind, JobConfig, Mode, StampZone, Timeouts, VmMatch};
+pub use connect::ConnectOptions;
+pub use error::{Error, ErrorKind};
+pub use events::{Event, EventSink};
+pub use job::{CloneMarker, PowerState, RunOptions, backup, unlock};
+pub use list::{Anomaly, Generation, VmBackups, list_backups};
+pub use report::{ErrorReport, Report, RunReport};
+pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;
+pub use vsphere_client;

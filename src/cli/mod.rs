@@ -1,9 +1,26 @@
 //! Command-line parsing, dispatch to one module per subcommand, and exit codes.
 //!
-//! Exit codes: 0 success, 1 a failure while running (reading input, writing output), 2 bad
-//! input (arguments, options, values). Every error is one line on stderr.
+//! Exit codes:
+//! - 0: success; for `backup` and `run`, every VM's backup succeeded;
+//! - 1: a failure while running: the server unreachable or failing, a backup that failed, the
+//!   VM locked by another run, output not written;
+//! - 2: bad input, nothing changed: arguments, options, the jobs file, or what the server says
+//!   about them (an unknown VM or datastore, an ambiguous prefix, a datastore without room, a
+//!   rejected user name or password: [`vmrotate::ErrorKind::is_usage`]). With several VMs, 2
+//!   only when every one failed so; when one succeeded, something changed and the code is 1.
+//!
+//! Every error is one line on stderr (one line per failed VM for `backup` and `run`).
 
+mod backup;
+mod connection;
+#[cfg(feature = "keyring")]
+mod keyring;
+mod list;
+mod output;
 mod plan;
+mod restore;
+mod run;
+mod unlock;
 
 use std::io;
 use std::process::ExitCode;
@@ -13,6 +30,8 @@ use clap::{Parser, Subcommand};
 use rotation_core::{PlanError, StampError};
 
 /// Clone-based VM backup rotation for VMware vSphere.
+///
+/// Exit codes: 0 success, 1 failure while running, 2 bad input (nothing changed).
 #[derive(Debug, Parser)]
 #[command(name = "vmrotate", version)]
 struct Cli {
@@ -22,7 +41,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Backup(backup::BackupArgs),
+    List(list::ListArgs),
+    Restore(restore::RestoreArgs),
+    Run(run::RunArgs),
+    Unlock(unlock::UnlockArgs),
     Plan(plan::PlanArgs),
+    #[cfg(feature = "keyring")]
+    Keyring(keyring::KeyringArgs),
 }
 
 /// Why a command failed.
@@ -36,13 +62,31 @@ enum CliError {
     ReadNames(#[source] io::Error),
     #[error("cannot write the output ({0})")]
     Write(#[source] io::Error),
+    #[error("{0}")]
+    Connection(&'static str),
+    #[error(transparent)]
+    Library(#[from] vmrotate::Error),
+    #[error("{0}")]
+    JobsFile(String),
+    #[error("cannot start the async runtime ({0}): check the process limits (threads)")]
+    Runtime(#[source] io::Error),
+    #[cfg(feature = "keyring")]
+    #[error("{0}")]
+    Keyring(String),
 }
 
 impl CliError {
     fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Rotation(_) => usage(),
-            CliError::Clock(_) | CliError::ReadNames(_) | CliError::Write(_) => ExitCode::FAILURE,
+            CliError::Rotation(_) | CliError::Connection(_) | CliError::JobsFile(_) => usage(),
+            CliError::Library(error) if error.is_usage() => usage(),
+            CliError::Clock(_)
+            | CliError::ReadNames(_)
+            | CliError::Write(_)
+            | CliError::Library(_)
+            | CliError::Runtime(_) => ExitCode::FAILURE,
+            #[cfg(feature = "keyring")]
+            CliError::Keyring(_) => ExitCode::FAILURE,
         }
     }
 }
@@ -50,6 +94,24 @@ impl CliError {
 /// The exit code for bad input.
 fn usage() -> ExitCode {
     ExitCode::from(2)
+}
+
+/// The exit code of a run of backups: 0 if all succeeded; 2 if none did and every one failed
+/// for bad input (so nothing changed); else 1.
+fn run_exit_code(run: &vmrotate::RunReport) -> ExitCode {
+    let bad_input = |report: &vmrotate::Report| {
+        report
+            .error
+            .as_ref()
+            .is_some_and(|error| error.kind.is_usage())
+    };
+    if run.ok {
+        ExitCode::SUCCESS
+    } else if run.reports.iter().all(bad_input) {
+        usage()
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Runs the command line of this process.
@@ -72,19 +134,39 @@ pub fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Plan(args) => plan::run(args, io::stdin().lock(), io::stdout().lock()),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            err.exit_code()
+        Command::Plan(args) => {
+            plan::run(args, io::stdin().lock(), io::stdout().lock()).map(|()| ExitCode::SUCCESS)
         }
-    }
+        Command::Backup(args) => backup::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Unlock(args) => unlock::run(args),
+        Command::List(args) => list::run(args),
+        Command::Restore(args) => restore::run(args),
+        #[cfg(feature = "keyring")]
+        Command::Keyring(args) => keyring::run(args),
+    };
+    result.unwrap_or_else(|err| {
+        eprintln!("error: {}", one_line(&err.to_string()));
+        err.exit_code()
+    })
+}
+
+/// Runs `future` to completion on a multi-threaded runtime, as the library's calls need.
+fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    Ok(runtime.block_on(future))
 }
 
 /// A clap error message on one line: its first paragraph (before the usage), whitespace collapsed.
 fn first_paragraph(message: &str) -> String {
     let paragraph = message.split("\n\n").next().unwrap_or(message);
-    paragraph.split_whitespace().collect::<Vec<_>>().join(" ")
+    one_line(paragraph)
+}
+
+/// `message` with every run of whitespace, line breaks included, collapsed into one space.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

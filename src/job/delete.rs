@@ -1,0 +1,122 @@
+//! Deleting the clones the plan rotates out, once the new clone is verified.
+
+use vsphere_client::object::VirtualMachine;
+use vsphere_client::types::ManagedObjectReference;
+
+use super::crash::{CrashHook, Step};
+use super::inventory::{Inventory, PowerState, VmDetails};
+use super::run::{Prepared, Run};
+use crate::config::Mode;
+use crate::error::Error;
+use crate::events::Event;
+
+/// Deletes the plan's deletions in order. Each is read again first: in safe mode it must still
+/// carry this VM's marker, and it must be powered off unless the job forces (then it is
+/// powered off first). The source VM is never deleted.
+///
+/// # Errors
+/// [`Error::Refused`] naming the clones left in place and why (the others are deleted);
+/// the calls' [`Error::Vsphere`] (the deletes after a failed one are left to the next run).
+pub(super) async fn rotated_out(
+    run: &mut Run<'_>,
+    prepared: &Prepared,
+    crash: CrashHook,
+) -> Result<(), Error> {
+    let targets = targets(prepared);
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let current = Inventory::details(run.client, &targets).await?;
+    let mut refused = Vec::new();
+    for target in &targets {
+        let Some(clone) = current.iter().find(|vm| vm.moref == *target) else {
+            run.warn(format!(
+                "{} was to be deleted but no longer exists",
+                target.value
+            ));
+            continue;
+        };
+        if let Some(reason) = refusal(run, prepared, clone) {
+            refused.push(reason);
+            continue;
+        }
+        destroy(run, clone).await?;
+        run.report.deleted.push(clone.name.clone());
+        run.events.emit(Event::Deleted {
+            vm: run.events.vm(),
+            clone: clone.name.clone(),
+        });
+        if run.report.deleted.len() == 1 {
+            crash.reached(Step::AfterDelete);
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Refused(format!(
+            "the new clone was made, but {}",
+            refused.join("; ")
+        )))
+    }
+}
+
+/// The VMs the plan deletes, matched by name to the generations it was made from (a name
+/// several VMs share matches them in turn).
+fn targets(prepared: &Prepared) -> Vec<ManagedObjectReference> {
+    let mut taken: Vec<&ManagedObjectReference> = Vec::new();
+    for name in prepared.plan.deletions() {
+        let next = prepared
+            .generations
+            .iter()
+            .find(|vm| vm.name == name && !taken.contains(&&vm.moref));
+        taken.extend(next.map(|vm| &vm.moref));
+    }
+    taken.into_iter().cloned().collect()
+}
+
+/// Why `clone` must not be deleted, if it must not.
+fn refusal(run: &Run<'_>, prepared: &Prepared, clone: &VmDetails) -> Option<String> {
+    let source = &prepared.source;
+    if clone.moref == source.details.moref {
+        return Some(format!(
+            "{} is the VM being backed up: it is never deleted",
+            clone.name
+        ));
+    }
+    if run.job.mode == Mode::Safe && !clone.is_backup_of(&source.uuid) {
+        return Some(format!(
+            "{} no longer carries vmrotate's marker for {}, so safe mode leaves it",
+            clone.name, source.details.name
+        ));
+    }
+    (is_running(clone) && !run.job.force).then(|| {
+        format!(
+            "{} is {} and was not deleted (a backup that runs may be a restore in progress): \
+             power it off and the next run deletes it, or force the deletion (--force)",
+            clone.name,
+            if clone.power_state == PowerState::PoweredOn {
+                "powered on"
+            } else {
+                "suspended"
+            }
+        )
+    })
+}
+
+fn is_running(vm: &VmDetails) -> bool {
+    matches!(
+        vm.power_state,
+        PowerState::PoweredOn | PowerState::Suspended
+    )
+}
+
+/// Powers `clone` off if it runs (only reached when forced) and destroys it.
+async fn destroy(run: &Run<'_>, clone: &VmDetails) -> Result<(), Error> {
+    let vm = VirtualMachine::new(run.client.clone(), clone.moref.clone());
+    let timeout = run.job.timeouts.delete;
+    if is_running(clone) {
+        vm.power_off().await?.wait(timeout, |_| {}).await?;
+    }
+    vm.destroy().await?.wait(timeout, |_| {}).await?;
+    Ok(())
+}

@@ -1,0 +1,89 @@
+//! Which VMs are the source VM's backup generations, as each mode counts them.
+//!
+//! - [`Mode::Safe`]: only VMs carrying vmrotate's marker for this source (its instance UUID).
+//!   Look-alikes without it are reported and never touched.
+//! - [`Mode::Compat`]: every VM the script's `-like` patterns would match, marked or not.
+
+use rotation_core::like::LikePattern;
+use rotation_core::{CloneName, Existing};
+use vsphere_client::types::ManagedObjectReference;
+
+use super::inventory::{Inventory, VmDetails};
+use super::marker::MarkerState;
+use crate::config::{JobConfig, Mode};
+
+/// The VMs that may be `job`'s clones, by name alone: those starting with `<prefix><key>`
+/// (ignoring case) or matching the script's pattern `<prefix><key>-*`. `source` is left out.
+pub(crate) fn candidates(
+    inventory: &Inventory,
+    job: &JobConfig,
+    source: &ManagedObjectReference,
+) -> Vec<ManagedObjectReference> {
+    let base = format!("{}{}", job.prefix, job.vm).to_lowercase();
+    // A pattern PowerShell rejects matches nothing, as in the script.
+    let pattern = LikePattern::new(&format!("{}{}-*", job.prefix, job.vm)).ok();
+    let matches_pattern = |name: &str| pattern.as_ref().is_some_and(|p| p.matches(name));
+    inventory
+        .vms
+        .iter()
+        .filter(|vm| vm.moref != *source)
+        .filter(|vm| vm.name.to_lowercase().starts_with(&base) || matches_pattern(&vm.name))
+        .map(|vm| vm.moref.clone())
+        .collect()
+}
+
+/// Whether `name` is exactly one of `job`'s clone names.
+pub(crate) fn is_clone_name(job: &JobConfig, name: &str) -> bool {
+    CloneName::parse(&job.prefix, name).is_ok_and(|clone| clone.key() == job.vm)
+}
+
+/// The generations a run counts, and what it noticed about the VMs it left out.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Selection {
+    pub generations: Vec<VmDetails>,
+    pub warnings: Vec<String>,
+}
+
+impl Selection {
+    /// The generations as the rotation policy takes them: names, and creation times from the
+    /// markers.
+    pub(crate) fn existing(&self) -> Vec<Existing> {
+        self.generations
+            .iter()
+            .map(|generation| Existing {
+                name: generation.name.clone(),
+                created: generation.valid_marker().map(|marker| marker.created),
+            })
+            .collect()
+    }
+}
+
+/// Sorts `candidates` into `job`'s generations (as its mode counts them) and the others.
+pub(crate) fn select(job: &JobConfig, source_uuid: &str, candidates: Vec<VmDetails>) -> Selection {
+    let mut selection = Selection::default();
+    for vm in candidates {
+        if job.mode == Mode::Compat || vm.is_backup_of(source_uuid) {
+            selection.generations.push(vm);
+        } else if is_clone_name(job, &vm.name) {
+            selection.warnings.push(left_alone(&vm, &job.vm));
+        }
+    }
+    selection
+}
+
+/// Why a VM named like a clone of `key` is not counted in safe mode.
+fn left_alone(vm: &VmDetails, key: &str) -> String {
+    let why = match &vm.marker {
+        MarkerState::Absent => "vmrotate did not make it (it has no vmrotate marker)".to_owned(),
+        MarkerState::Damaged(problem) => format!("its vmrotate marker is damaged ({problem})"),
+        MarkerState::Valid(marker) => format!(
+            "it is the backup of another VM named {} (instance UUID {}); delete it by hand if \
+             that VM is gone",
+            marker.source_name, marker.source_instance_uuid
+        ),
+    };
+    format!(
+        "{} is named like a backup of {key} but {why}: safe mode leaves it alone",
+        vm.name
+    )
+}

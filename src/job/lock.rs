@@ -1,0 +1,371 @@
+//! The per-VM lock, kept in vCenter itself: a run's own marked snapshot. The rules are on
+//! [`unlock`], the public way to clear it.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use vsphere_client::Client;
+use vsphere_client::object::{ServiceInstance, VirtualMachine, VirtualMachineSnapshot};
+use vsphere_client::types::{
+    ManagedObjectReference, VirtualMachineSnapshotInfo, VirtualMachineSnapshotTree,
+};
+
+use super::inventory::Inventory;
+use super::marker::SnapshotMarker;
+use super::returned_ref;
+use crate::config::{JobConfig, VmMatch};
+use crate::error::Error;
+
+/// Slack added to a run's timeouts before its lock counts as stale.
+const LIFETIME_SLACK: Duration = Duration::from_secs(10 * 60);
+/// How long [`unlock`] lets the removal of each snapshot take.
+const REMOVAL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// A vmrotate run's snapshot found on a VM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunSnapshot {
+    pub moref: ManagedObjectReference,
+    pub name: String,
+    /// When vCenter made it (vCenter's clock).
+    pub created: Timestamp,
+    pub marker: SnapshotMarker,
+}
+
+/// The machine and process a run snapshot names as its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Holder {
+    pub host: String,
+    pub pid: u32,
+}
+
+impl Holder {
+    /// This process.
+    pub(crate) fn this_process() -> Self {
+        Self {
+            host: gethostname::gethostname().to_string_lossy().into_owned(),
+            pid: std::process::id(),
+        }
+    }
+}
+
+/// The longest a run of `job` may hold its lock: see [`unlock`].
+pub(crate) fn lifetime(job: &JobConfig) -> Duration {
+    let timeouts = &job.timeouts;
+    timeouts.snapshot * 2 + timeouts.clone + timeouts.delete * u32::from(job.slots) + LIFETIME_SLACK
+}
+
+/// The vmrotate run snapshots in a VM's snapshot tree; a user's snapshots never count.
+pub(crate) fn run_snapshots(info: Option<&VirtualMachineSnapshotInfo>) -> Vec<RunSnapshot> {
+    fn walk(trees: &[VirtualMachineSnapshotTree], found: &mut Vec<RunSnapshot>) {
+        for tree in trees {
+            if let Some(marker) = SnapshotMarker::parse(&tree.name, &tree.description) {
+                found.push(RunSnapshot {
+                    moref: tree.snapshot.clone(),
+                    name: tree.name.clone(),
+                    created: tree.create_time,
+                    marker,
+                });
+            }
+            walk(&tree.child_snapshot_list, found);
+        }
+    }
+    let mut found = Vec::new();
+    walk(
+        info.map_or(&[], |info| &info.root_snapshot_list),
+        &mut found,
+    );
+    found
+}
+
+/// Why a run snapshot no longer holds the lock, or `None` while it does.
+fn stale_because(snapshot: &RunSnapshot, server_now: Timestamp, this: &Holder) -> Option<String> {
+    let marker = &snapshot.marker;
+    let age = server_now.duration_since(snapshot.created);
+    let limit = SignedDuration::from_secs(i64::try_from(marker.stale_after_s).unwrap_or(i64::MAX));
+    if age > limit {
+        return Some(format!(
+            "it is older than its run's time limit of {:#}",
+            limit.round(jiff::Unit::Minute).unwrap_or(limit)
+        ));
+    }
+    (marker.host == this.host && !process_exists(marker.pid)).then(|| {
+        format!(
+            "its process {} on this machine ({}) no longer runs",
+            marker.pid, marker.host
+        )
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn process_exists(pid: u32) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Without a portable check, a process is assumed to run: only the age can clear its lock.
+#[cfg(not(target_os = "linux"))]
+fn process_exists(_pid: u32) -> bool {
+    true
+}
+
+/// The run snapshot that holds the lock among `live` ones: the oldest, by creation time and
+/// then by reference, so that every run picks the same.
+fn holder_of(live: &[RunSnapshot]) -> Option<&RunSnapshot> {
+    live.iter()
+        .min_by(|a, b| (a.created, &a.moref.value).cmp(&(b.created, &b.moref.value)))
+}
+
+/// Sorts `snapshots` into live and stale (with the reason), reading vCenter's clock if there
+/// are any.
+async fn sort_out(
+    client: &Client,
+    snapshots: Vec<RunSnapshot>,
+) -> Result<(Vec<RunSnapshot>, Vec<(RunSnapshot, String)>), Error> {
+    if snapshots.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let server_now = ServiceInstance::of(client).current_time().await?;
+    let this = Holder::this_process();
+    let mut live = Vec::new();
+    let mut stale = Vec::new();
+    for snapshot in snapshots {
+        match stale_because(&snapshot, server_now, &this) {
+            Some(reason) => stale.push((snapshot, reason)),
+            None => live.push(snapshot),
+        }
+    }
+    Ok((live, stale))
+}
+
+/// The error for a VM whose lock `holder` holds.
+fn locked(vm: &str, holder: &RunSnapshot) -> Error {
+    let marker = &holder.marker;
+    let limit = SignedDuration::from_secs(i64::try_from(marker.stale_after_s).unwrap_or(i64::MAX));
+    Error::Locked(format!(
+        "another vmrotate run is backing up {vm}: run {} on host {} (pid {}), started {}, holds \
+         the snapshot \"{}\". Wait for it to finish; if it crashed, its lock clears itself {:#} \
+         after {} (vCenter's clock), or at once when the next run on that host finds its process \
+         gone; to clear it now, delete that snapshot (vSphere Client: the VM > Snapshots > Manage \
+         Snapshots)",
+        marker.run, marker.host, marker.pid, marker.started, holder.name, limit, holder.created
+    ))
+}
+
+/// Checks the lock of the VM `vm` before a run: `Ok` with the stale run snapshots (and why
+/// each is stale) when no live one holds it.
+///
+/// # Errors
+/// [`Error::Locked`] naming the live holder; the call's [`Error::Vsphere`].
+pub(crate) async fn check(
+    client: &Client,
+    vm: &str,
+    snapshots: Vec<RunSnapshot>,
+) -> Result<Vec<(RunSnapshot, String)>, Error> {
+    let (live, stale) = sort_out(client, snapshots).await?;
+    match holder_of(&live) {
+        Some(holder) => Err(locked(vm, holder)),
+        None => Ok(stale),
+    }
+}
+
+/// Takes the lock: creates the run's snapshot (without memory) and returns it.
+///
+/// # Errors
+/// The calls' [`Error::Vsphere`].
+pub(crate) async fn take(
+    vm: &VirtualMachine,
+    marker: &SnapshotMarker,
+    quiesce: bool,
+    timeout: Duration,
+) -> Result<ManagedObjectReference, Error> {
+    let task = vm
+        .create_snapshot(
+            &marker.snapshot_name(),
+            &marker.description(),
+            false,
+            quiesce,
+        )
+        .await?;
+    let snapshot = task.wait(timeout, |_| {}).await?;
+    Ok(returned_ref("CreateSnapshot_Task", snapshot)?)
+}
+
+/// Confirms after taking the snapshot `ours` that this run holds the lock of `vm` named
+/// `name`, i.e. that no older live vmrotate snapshot exists.
+///
+/// # Errors
+/// [`Error::Locked`] when another run got there first; the calls' [`Error::Vsphere`].
+pub(crate) async fn confirm(
+    vm: &VirtualMachine,
+    name: &str,
+    ours: &ManagedObjectReference,
+) -> Result<(), Error> {
+    let info = vm.snapshot_info().await?;
+    let (mine, others): (Vec<_>, Vec<_>) = run_snapshots(info.as_ref())
+        .into_iter()
+        .partition(|snapshot| snapshot.moref == *ours);
+    let (mut live, _) = sort_out(vm.client(), others).await?;
+    live.extend(mine);
+    match holder_of(&live) {
+        Some(holder) if holder.moref != *ours => Err(locked(name, holder)),
+        _ => Ok(()),
+    }
+}
+
+/// Removes the snapshot `snapshot` (its children stay), merging its changes into the disks.
+///
+/// # Errors
+/// The calls' [`Error::Vsphere`].
+pub(crate) async fn remove(
+    client: &Client,
+    snapshot: &ManagedObjectReference,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let snapshot = VirtualMachineSnapshot::new(client.clone(), snapshot.clone());
+    snapshot
+        .remove(false, Some(true))
+        .await?
+        .wait(timeout, |_| {})
+        .await?;
+    Ok(())
+}
+
+/// Removes every vmrotate run snapshot from the VM named exactly `vm`, live or stale, and
+/// returns their names: the way to clear a lock at once when its run is known to be dead.
+/// A user's snapshots are left alone. Removing the snapshot of a run that is still cloning
+/// makes that run fail.
+///
+/// # The lock
+///
+/// Runs on different machines share nothing but vCenter, so the per-VM lock is the one thing
+/// every run makes anyway: its snapshot, named `vmrotate-run <run>`, whose description is
+/// JSON saying which host and process runs it and for how long at most:
+/// `{"vmrotate":{"run":"…","host":"…","pid":123,"started":"…","stale_after_s":33000,"version":"…"}}`.
+/// A snapshot counts only when both its name and that JSON match, so a user's snapshot is
+/// never taken for a lock.
+///
+/// - Before its snapshot, a run reads the VM's snapshot tree. A *live* vmrotate snapshot makes
+///   it refuse ([`Error::Locked`], naming the holder); *stale* ones, left by crashed runs, are
+///   removed, with a warning in the report.
+/// - After taking its snapshot it reads the tree again: if another live vmrotate snapshot is
+///   older (creation time, then reference as tie-break, so that every run decides the same),
+///   it lost the race, removes its own snapshot and refuses.
+///
+/// A vmrotate snapshot is stale when vCenter's clock says it is older than the time limit its
+/// run wrote into it (the sum of the run's timeouts: snapshot taken and removed, clone, one
+/// delete per slot, plus ten minutes), or, at once, when it was made on this machine by a
+/// process that no longer exists (checked on Linux through `/proc`; elsewhere only the age
+/// counts). To clear a lock by hand, delete that snapshot (vSphere Client: the VM > Snapshots
+/// > Manage Snapshots), or call this function.
+///
+/// ```no_run
+/// # async fn demo(client: &vmrotate::vsphere_client::Client) -> Result<(), vmrotate::Error> {
+/// for snapshot in vmrotate::unlock(client, "avocado2").await? {
+///     println!("removed {snapshot}");
+/// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// [`Error::NotFound`] or [`Error::Ambiguous`] for the VM; the calls' [`Error::Vsphere`].
+pub async fn unlock(client: &Client, vm: &str) -> Result<Vec<String>, Error> {
+    let inventory = Inventory::read(client).await?;
+    let entity = inventory.select_vm(vm, VmMatch::Exact, |_| false)?;
+    let details = Inventory::details(client, std::slice::from_ref(&entity.moref)).await?;
+    let mut removed = Vec::new();
+    for snapshot in details
+        .iter()
+        .flat_map(|vm| run_snapshots(vm.snapshots.as_ref()))
+    {
+        remove(client, &snapshot.moref, REMOVAL_TIMEOUT).await?;
+        removed.push(snapshot.name);
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(
+        value: &str,
+        created: &str,
+        host: &str,
+        pid: u32,
+        stale_after_s: u64,
+    ) -> RunSnapshot {
+        let marker = SnapshotMarker {
+            run: value.into(),
+            host: host.into(),
+            pid,
+            started: created.parse().unwrap(),
+            stale_after_s,
+            version: "0.1.0".into(),
+        };
+        RunSnapshot {
+            moref: ManagedObjectReference::new("VirtualMachineSnapshot", value),
+            name: marker.snapshot_name(),
+            created: created.parse().unwrap(),
+            marker,
+        }
+    }
+
+    #[test]
+    fn a_snapshot_older_than_its_limit_is_stale() {
+        let this = Holder::this_process();
+        let now: Timestamp = "2024-01-01T12:00:00Z".parse().unwrap();
+        let young = snapshot("s1", "2024-01-01T11:30:00Z", "elsewhere", 1, 3600);
+        assert_eq!(stale_because(&young, now, &this), None);
+        let old = snapshot("s2", "2024-01-01T10:00:00Z", "elsewhere", 1, 3600);
+        let reason = stale_because(&old, now, &this).unwrap();
+        assert!(reason.contains("time limit of 1h"), "{reason}");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_snapshot_of_a_dead_process_on_this_machine_is_stale_at_once() {
+        let this = Holder::this_process();
+        let now: Timestamp = "2024-01-01T12:00:00Z".parse().unwrap();
+        let ours_alive = snapshot("s1", "2024-01-01T11:59:00Z", &this.host, this.pid, 3600);
+        assert_eq!(stale_because(&ours_alive, now, &this), None);
+        // Linux pids stay below 2^22.
+        let dead = snapshot("s2", "2024-01-01T11:59:00Z", &this.host, u32::MAX, 3600);
+        let reason = stale_because(&dead, now, &this).unwrap();
+        assert!(reason.contains("no longer runs"), "{reason}");
+        let elsewhere = snapshot("s3", "2024-01-01T11:59:00Z", "another-host", u32::MAX, 3600);
+        assert_eq!(stale_because(&elsewhere, now, &this), None);
+    }
+
+    #[test]
+    fn the_oldest_live_snapshot_holds_the_lock_with_the_reference_as_tie_break() {
+        let a = snapshot("snapshot-7", "2024-01-01T11:00:00Z", "h", 1, 60);
+        let b = snapshot("snapshot-5", "2024-01-01T11:00:01Z", "h", 2, 60);
+        let c = snapshot("snapshot-6", "2024-01-01T11:00:00Z", "h", 3, 60);
+        let live = [a, b, c.clone()];
+        assert_eq!(holder_of(&live), Some(&c));
+        assert_eq!(holder_of(&[]), None);
+    }
+
+    #[test]
+    fn the_lock_message_says_who_holds_it_and_how_it_clears() {
+        let holder = snapshot("r9", "2024-01-01T11:00:00Z", "backup01", 4242, 5400);
+        let message = locked("avocado2", &holder).to_string();
+        for part in [
+            "backing up avocado2",
+            "backup01",
+            "pid 4242",
+            "vmrotate-run r9",
+            "1h 30m",
+            "Manage Snapshots",
+        ] {
+            assert!(message.contains(part), "{part} missing from {message}");
+        }
+    }
+
+    #[test]
+    fn the_lifetime_covers_every_timeout() {
+        let job = JobConfig::new("avocado2", vec!["NFS_durian".into()]);
+        // 2 x 30 min + 6 h + 4 x 30 min + 10 min
+        assert_eq!(lifetime(&job), Duration::from_secs(9 * 3600 + 10 * 60));
+    }
+}

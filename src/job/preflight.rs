@@ -1,0 +1,356 @@
+//! The checks before a run changes anything, and where the new clone goes.
+//!
+//! # Datastore alternation
+//!
+//! With several datastores, the new clone goes to the datastore that follows, in the
+//! configured order, the one holding the newest generation the plan keeps (the first
+//! configured when there is none, or it is on none of them). Consecutive generations thus
+//! alternate between two datastores (and go round-robin over more), whatever the slots, and
+//! losing one NAS never loses every copy. The choice follows where the clones really are, so
+//! it recovers by itself after manual changes.
+//!
+//! A datastore that cannot take the clone now (inaccessible, not mounted on the VM's host or
+//! the target host, or short of room) is skipped with a warning for the next one in that
+//! order; the run fails only when none can.
+//!
+//! # Room
+//!
+//! A datastore has room when its free space is at least the source VM's used storage
+//! (`summary.storage.committed`) plus `free_space_margin` times the datastore's capacity:
+//! the margin is the share of the datastore that must stay free after the clone.
+
+use rotation_core::Plan;
+use vsphere_client::types::ManagedObjectReference;
+
+use super::folder::FolderTarget;
+use super::inventory::{DatastoreInfo, Inventory, VmDetails, list};
+use crate::config::JobConfig;
+use crate::error::Error;
+
+/// Where the new clone goes.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement {
+    pub datastore: DatastoreInfo,
+    pub folder: FolderTarget,
+    pub pool: ManagedObjectReference,
+    /// Set only when the job names a host: otherwise the clone stays on the source's host.
+    pub host: Option<ManagedObjectReference>,
+    pub warnings: Vec<String>,
+}
+
+/// Checks that the run `plan` describes can go ahead and places its clone.
+///
+/// # Errors
+/// [`Error::Preflight`] when the name is taken, no datastore can take the clone or the VM's
+/// datacenter or host is unknown; [`Error::NotFound`] or [`Error::Ambiguous`] for a datastore,
+/// host or pool the job names.
+pub(crate) fn check(
+    inventory: &Inventory,
+    job: &JobConfig,
+    source: &VmDetails,
+    plan: &Plan,
+    generations: &[VmDetails],
+) -> Result<Placement, Error> {
+    if inventory.has_vm_named(&plan.new_clone) {
+        return Err(Error::Preflight(format!(
+            "a VM named {} already exists, so the new clone cannot take that name: rename or \
+             remove that VM, or run again a minute later",
+            plan.new_clone
+        )));
+    }
+    let datacenter = source
+        .parent
+        .as_ref()
+        .and_then(|folder| inventory.datacenter_of(folder))
+        .or_else(|| inventory.only_datacenter())
+        .ok_or_else(|| {
+            Error::Preflight(format!(
+                "cannot tell which datacenter {} is in (it is in no VM folder): move it into a \
+                 VM folder",
+                source.name
+            ))
+        })?;
+    let folder = FolderTarget::resolve(inventory, &datacenter.vm_folder, &job.folder);
+    let source_host = source
+        .host
+        .as_ref()
+        .and_then(|host| inventory.host(host))
+        .ok_or_else(|| {
+            Error::Preflight(format!(
+                "{} runs on no known host (is its host disconnected?): reconnect the host",
+                source.name
+            ))
+        })?;
+    let target_host = job
+        .host
+        .as_deref()
+        .map(|name| inventory.host_named(name))
+        .transpose()?;
+    let compute_resource = target_host.unwrap_or(source_host).compute_resource.as_ref();
+    let pool = match (&job.resource_pool, target_host) {
+        (Some(name), _) => inventory.pool_named(name, compute_resource)?.moref.clone(),
+        (None, Some(host)) => compute_resource
+            .and_then(|resource| inventory.root_pool_of(resource))
+            .map(|pool| pool.moref.clone())
+            .ok_or_else(|| {
+                Error::Preflight(format!(
+                    "cannot find the root resource pool of host {}: name a resource pool",
+                    host.name
+                ))
+            })?,
+        (None, None) => source.pool.clone().ok_or_else(|| {
+            Error::Preflight(format!(
+                "{} is in no resource pool (is it a template?): name a resource pool",
+                source.name
+            ))
+        })?,
+    };
+
+    let configured = resolve_datastores(inventory, job, &source_host.datastores)?;
+    let mut hosts = vec![source_host];
+    hosts.extend(target_host.filter(|host| host.moref != source_host.moref));
+    let mut rejected = Vec::new();
+    for index in preference(&configured, plan, generations) {
+        let datastore = configured[index];
+        match unusable_because(datastore, &hosts, source, job.free_space_margin) {
+            None => {
+                let warnings = rejected
+                    .iter()
+                    .map(|reason| format!("{reason}; the clone goes to {} instead", datastore.name))
+                    .collect();
+                return Ok(Placement {
+                    datastore: datastore.clone(),
+                    folder,
+                    pool,
+                    host: target_host.map(|host| host.moref.clone()),
+                    warnings,
+                });
+            }
+            Some(reason) => rejected.push(reason),
+        }
+    }
+    Err(Error::Preflight(format!(
+        "no backup datastore can take the clone of {}: {}",
+        source.name,
+        rejected.join("; ")
+    )))
+}
+
+/// The configured datastores, each the one of its name mounted on `mounted` if there are
+/// several.
+fn resolve_datastores<'a>(
+    inventory: &'a Inventory,
+    job: &JobConfig,
+    mounted: &[ManagedObjectReference],
+) -> Result<Vec<&'a DatastoreInfo>, Error> {
+    job.datastores
+        .iter()
+        .map(|name| {
+            let named = inventory.datastores_named(name);
+            named
+                .iter()
+                .find(|ds| mounted.contains(&ds.moref))
+                .or(named.first())
+                .copied()
+                .ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "no datastore is named \"{name}\" (datastores: {}): check the backup \
+                         datastore names",
+                        list(inventory.datastores.iter().map(|ds| ds.name.as_str()))
+                    ))
+                })
+        })
+        .collect()
+}
+
+/// The order in which to try the configured datastores: starting after the one holding the
+/// newest generation the plan keeps (see the [module docs](self)).
+fn preference(configured: &[&DatastoreInfo], plan: &Plan, generations: &[VmDetails]) -> Vec<usize> {
+    let deleted: Vec<&str> = plan.deletions().collect();
+    let newest_kept = generations
+        .iter()
+        .filter(|generation| !deleted.contains(&generation.name.as_str()))
+        .max_by_key(|generation| taken_at(generation));
+    let start = newest_kept
+        .and_then(|generation| {
+            configured
+                .iter()
+                .position(|ds| generation.datastores.contains(&ds.moref))
+        })
+        .map_or(0, |holding| holding + 1);
+    (0..configured.len())
+        .map(|offset| (start + offset) % configured.len())
+        .collect()
+}
+
+/// When a generation was taken: its marker's time, else its name's stamp read as UTC (only
+/// clones the script made lack a marker), else never.
+fn taken_at(generation: &VmDetails) -> Option<jiff::Timestamp> {
+    if let Some(marker) = generation.valid_marker() {
+        return Some(marker.created);
+    }
+    // The stamp is the name's fixed-width tail, whatever the prefix.
+    let stamp = rotation_core::CloneName::parse("", &generation.name)
+        .ok()?
+        .stamp();
+    jiff::tz::TimeZone::UTC.to_timestamp(stamp.datetime()).ok()
+}
+
+/// Why `datastore` cannot take a clone of `source` now, or `None` if it can.
+fn unusable_because(
+    datastore: &DatastoreInfo,
+    hosts: &[&super::inventory::HostInfo],
+    source: &VmDetails,
+    margin: f64,
+) -> Option<String> {
+    let name = &datastore.name;
+    if !datastore.summary.accessible {
+        return Some(format!("{name} is not accessible (is the NAS down?)"));
+    }
+    if let Some(host) = hosts
+        .iter()
+        .find(|host| !host.datastores.contains(&datastore.moref))
+    {
+        return Some(format!(
+            "{name} is not mounted on host {}: mount it there",
+            host.name
+        ));
+    }
+    let capacity = u64::try_from(datastore.summary.capacity).unwrap_or(0);
+    let free = u64::try_from(datastore.summary.free_space).unwrap_or(0);
+    // A fraction of a capacity below 2^63 bytes: the product fits.
+    let reserve = (margin * capacity as f64).ceil() as u64;
+    let needed = source.committed_bytes.saturating_add(reserve);
+    (free < needed).then(|| {
+        format!(
+            "{name} has {} free, but the clone needs {} (the VM's {} of used storage, plus \
+             free_space_margin {margin} of the datastore's {}): free space there, or lower \
+             free_space_margin",
+            size(free),
+            size(needed),
+            size(source.committed_bytes),
+            size(capacity)
+        )
+    })
+}
+
+/// A size in binary units with one decimal, e.g. `12.3 GiB`.
+fn size(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::job::inventory::PowerState;
+    use crate::job::marker::MarkerState;
+    use rotation_core::{Mode, SlotRotation};
+    use vsphere_client::types::DatastoreSummary;
+
+    fn datastore(value: &str) -> DatastoreInfo {
+        DatastoreInfo {
+            moref: ManagedObjectReference::new("Datastore", value),
+            name: value.to_owned(),
+            summary: DatastoreSummary {
+                accessible: true,
+                capacity: 100 << 30,
+                free_space: 30 << 30,
+                ..DatastoreSummary::default()
+            },
+        }
+    }
+
+    fn clone_on(name: &str, datastore: &DatastoreInfo) -> VmDetails {
+        VmDetails {
+            moref: ManagedObjectReference::new("VirtualMachine", name),
+            name: name.to_owned(),
+            instance_uuid: None,
+            extra_config: Vec::new(),
+            marker: MarkerState::Absent,
+            vmx_path: None,
+            snapshots: None,
+            power_state: PowerState::PoweredOff,
+            host: None,
+            committed_bytes: 10 << 30,
+            datastores: vec![datastore.moref.clone()],
+            parent: None,
+            pool: None,
+        }
+    }
+
+    #[test]
+    fn the_clone_goes_after_the_datastore_of_the_newest_kept_generation() {
+        let (a, b, c) = (datastore("A"), datastore("B"), datastore("C"));
+        let configured = [&a, &b, &c];
+        let rotation = SlotRotation::new("zz_", "vm", 4, Mode::Compat).unwrap();
+        let generations = [
+            clone_on("zz_vm-01-201909010241", &a),
+            clone_on("zz_vm-02-201909020241", &b),
+        ];
+        let names: Vec<&str> = generations.iter().map(|g| g.name.as_str()).collect();
+        let plan = rotation.plan(names, "201909030241".parse().unwrap());
+        assert_eq!(preference(&configured, &plan, &generations), [2, 0, 1]);
+        let empty = rotation.plan(Vec::<&str>::new(), "201909030241".parse().unwrap());
+        assert_eq!(preference(&configured, &empty, &[]), [0, 1, 2]);
+    }
+
+    #[test]
+    fn a_generation_the_plan_deletes_does_not_steer_the_choice() {
+        let (a, b) = (datastore("A"), datastore("B"));
+        let rotation = SlotRotation::new("zz_", "vm", 2, Mode::Safe).unwrap();
+        let generations = [clone_on("zz_vm-01-201909010241", &a)];
+        let plan = rotation.plan(["zz_vm-01-201909010241"], "201909020241".parse().unwrap());
+        assert_eq!(plan.deletions().count(), 1);
+        assert_eq!(preference(&[&a, &b], &plan, &generations), [0, 1]);
+    }
+
+    #[test]
+    fn room_counts_the_vm_and_the_margin_of_the_capacity() {
+        let ds = datastore("A");
+        let host = crate::job::inventory::HostInfo {
+            moref: ManagedObjectReference::new("HostSystem", "h1"),
+            name: "esx1".into(),
+            compute_resource: None,
+            datastores: vec![ds.moref.clone()],
+        };
+        let vm = clone_on("avocado2", &ds);
+        // 10 GiB used + 10 % of 100 GiB <= 30 GiB free
+        assert_eq!(unusable_because(&ds, &[&host], &vm, 0.1), None);
+        let full = unusable_because(&ds, &[&host], &vm, 0.5).unwrap();
+        assert!(
+            full.contains("30.0 GiB free, but the clone needs 60.0 GiB"),
+            "{full}"
+        );
+        let unmounted = crate::job::inventory::HostInfo {
+            datastores: Vec::new(),
+            ..host.clone()
+        };
+        let reason = unusable_because(&ds, &[&unmounted], &vm, 0.1).unwrap();
+        assert!(reason.contains("not mounted on host esx1"), "{reason}");
+        let mut down = ds.clone();
+        down.summary.accessible = false;
+        assert!(
+            unusable_because(&down, &[&host], &vm, 0.1)
+                .unwrap()
+                .contains("not accessible")
+        );
+    }
+
+    #[test]
+    fn sizes_read_in_binary_units() {
+        assert_eq!(size(512), "512 B");
+        assert_eq!(size(1536), "1.5 KiB");
+        assert_eq!(size(60 << 30), "60.0 GiB");
+    }
+}

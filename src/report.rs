@@ -1,0 +1,84 @@
+//! What a backup run did: [`Report`] for one VM, [`RunReport`] for a run of several.
+//!
+//! Both serialize to the JSON that `vmrotate backup --json` prints; `docs/report-schema.md`
+//! documents every field.
+
+use jiff::Timestamp;
+use rotation_core::Plan;
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+
+/// The outcome of one VM's backup run: what was planned, made, deleted, and what went wrong.
+///
+/// A run never panics and never returns an error: failures are in [`error`](Self::error), with
+/// what had been done before them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The VM, as the job names it.
+    pub vm: String,
+    /// The run's id: its snapshot is named `vmrotate-run <run>` and its clone's marker
+    /// carries it.
+    pub run: String,
+    /// Whether the run succeeded: the new clone exists and is verified, every planned delete
+    /// was done and the snapshot was removed (for a dry run: the checks passed).
+    pub ok: bool,
+    /// Whether this was a dry run: nothing was changed.
+    pub dry_run: bool,
+    /// The rotation's plan, once made.
+    pub plan: Option<Plan>,
+    /// The datastore chosen for the new clone, once chosen.
+    pub datastore: Option<String>,
+    /// The new clone, if it was made.
+    pub created: Option<String>,
+    /// The old clones deleted, in order.
+    pub deleted: Vec<String>,
+    /// Whether the run's snapshot was removed. `false` when none was taken (a dry run or a
+    /// failure before it) and when removing it failed (then a warning says so).
+    pub snapshot_removed: bool,
+    /// Things the caller should know that did not stop the run.
+    pub warnings: Vec<String>,
+    /// Why the run failed, if it did.
+    pub error: Option<ErrorReport>,
+    /// When the run started (this machine's clock).
+    pub started: Timestamp,
+    /// When the run ended (this machine's clock).
+    pub finished: Timestamp,
+}
+
+/// A failure, as reports carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorReport {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// What went wrong and what to do, in one message.
+    pub message: String,
+}
+
+impl From<&Error> for ErrorReport {
+    fn from(error: &Error) -> Self {
+        Self {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// The outcome of backing up several VMs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// Whether every VM's run succeeded.
+    pub ok: bool,
+    /// One report per job, in the order the jobs were given.
+    pub reports: Vec<Report>,
+}
+
+impl RunReport {
+    /// A run report of `reports`: ok when every report is.
+    pub fn new(reports: Vec<Report>) -> Self {
+        Self {
+            ok: reports.iter().all(|report| report.ok),
+            reports,
+        }
+    }
+}
