@@ -31,9 +31,13 @@ fn plan(c: &mut Criterion) {
         group.throughput(Throughput::Elements(names.len() as u64));
         for mode in [Mode::Safe, Mode::Compat] {
             let rotation = SlotRotation::new("zz_", "avocado2", 4, mode).expect("valid rotation");
-            group.bench_with_input(BenchmarkId::new(mode.to_string(), vms), &names, |b, names| {
-                b.iter(|| rotation.plan(names.iter().map(String::as_str), stamp));
-            });
+            group.bench_with_input(
+                BenchmarkId::new(mode.to_string(), vms),
+                &names,
+                |b, names| {
+                    b.iter(|| rotation.plan(names.iter().map(String::as_str), stamp));
+                },
+            );
         }
     }
     group.finish();

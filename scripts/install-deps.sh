@@ -3,7 +3,8 @@
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
 
-packages=(golang-go golang-github-vmware-govmomi-dev openssl ca-certificates pkg-config)
+packages=(golang-go golang-github-vmware-govmomi-dev openssl ca-certificates pkg-config
+          python3 python3-venv python3-pip mono-mcs mono-runtime)
 
 missing=()
 for p in "${packages[@]}"; do

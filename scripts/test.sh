@@ -5,8 +5,16 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 
+echo "== formatting"
+cargo fmt --all --check
+
+echo "== generated vim25 types are current"
+bash scripts/check-codegen.sh
+
 echo "== vcsim launcher"
-export VCSIM_BIN="$(bash scripts/build-vcsim.sh)"
+VCSIM_BIN="$(bash scripts/build-vcsim.sh)"
+export VCSIM_BIN
 
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets --locked
+cargo test --workspace --doc --locked

@@ -216,14 +216,17 @@ mod friendly_duration {
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
     pub(super) fn serialize<S: Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        let signed = jiff::SignedDuration::try_from(*duration).map_err(serde::ser::Error::custom)?;
+        let signed =
+            jiff::SignedDuration::try_from(*duration).map_err(serde::ser::Error::custom)?;
         s.serialize_str(&format!("{signed:#}"))
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(d)?;
         let signed: jiff::SignedDuration = text.parse().map_err(|error| {
-            D::Error::custom(format!("invalid duration {text:?} ({error}): write e.g. \"30m\" or \"2h\""))
+            D::Error::custom(format!(
+                "invalid duration {text:?} ({error}): write e.g. \"30m\" or \"2h\""
+            ))
         })?;
         Duration::try_from(signed)
             .map_err(|_| D::Error::custom(format!("duration {text:?} must not be negative")))
@@ -246,14 +249,24 @@ mod tests {
     #[test]
     fn validation_names_the_setting() {
         let mut job = JobConfig::new("avocado2", vec![]);
-        assert!(job.validate().unwrap_err().to_string().contains("--datastore"));
+        assert!(
+            job.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("--datastore")
+        );
         job.datastores.push("NFS_durian".into());
         job.slots = 1;
         assert!(job.validate().unwrap_err().to_string().contains("slot"));
         job.mode = Mode::Compat;
         job.validate().unwrap();
         job.free_space_margin = -1.0;
-        assert!(job.validate().unwrap_err().to_string().contains("free_space_margin"));
+        assert!(
+            job.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("free_space_margin")
+        );
     }
 
     #[test]
@@ -266,7 +279,9 @@ mod tests {
         assert_eq!(toml::from_str::<JobConfig>(&text).unwrap(), job);
         let unknown = toml::from_str::<JobConfig>("vm = \"a\"\ndatastores = []\nslot = 3\n");
         assert!(unknown.unwrap_err().to_string().contains("slot"));
-        let bad = toml::from_str::<JobConfig>("vm = \"a\"\ndatastores = []\ntimeouts = { clone = \"soon\" }\n");
+        let bad = toml::from_str::<JobConfig>(
+            "vm = \"a\"\ndatastores = []\ntimeouts = { clone = \"soon\" }\n",
+        );
         assert!(bad.unwrap_err().to_string().contains("invalid duration"));
     }
 }

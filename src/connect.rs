@@ -70,9 +70,11 @@ impl ConnectOptions {
 
     /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
     pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
-        let url = lookup("VMROTATE_URL").filter(|url| !url.is_empty()).ok_or_else(|| {
-            Error::Config("VMROTATE_URL is not set: set it to your vCenter's host name".into())
-        })?;
+        let url = lookup("VMROTATE_URL")
+            .filter(|url| !url.is_empty())
+            .ok_or_else(|| {
+                Error::Config("VMROTATE_URL is not set: set it to your vCenter's host name".into())
+            })?;
         let mut options = Self::new(url);
         options.username = lookup("VMROTATE_USERNAME");
         options.password = lookup("VMROTATE_PASSWORD").map(Password::from);
@@ -190,13 +192,19 @@ mod tests {
             ("VMROTATE_URL", "vcenter.example"),
             ("VMROTATE_USERNAME", "backup@vsphere.local"),
             ("VMROTATE_PASSWORD", "S3cret!"),
-            ("VMROTATE_PASSWORD_FILE", "/run/credentials/vmrotate/password"),
+            (
+                "VMROTATE_PASSWORD_FILE",
+                "/run/credentials/vmrotate/password",
+            ),
             ("VMROTATE_INSECURE", "0"),
         ]))
         .unwrap();
         assert_eq!(options.url, "vcenter.example");
         assert_eq!(options.username.as_deref(), Some("backup@vsphere.local"));
-        assert_eq!(options.password.as_ref().map(Password::expose_secret), Some("S3cret!"));
+        assert_eq!(
+            options.password.as_ref().map(Password::expose_secret),
+            Some("S3cret!")
+        );
         assert_eq!(
             options.password_file.as_deref(),
             Some(Path::new("/run/credentials/vmrotate/password"))
@@ -214,13 +222,19 @@ mod tests {
             ("VMROTATE_INSECURE", "maybe"),
         ]))
         .unwrap_err();
-        assert!(insecure.to_string().contains("VMROTATE_INSECURE"), "{insecure}");
+        assert!(
+            insecure.to_string().contains("VMROTATE_INSECURE"),
+            "{insecure}"
+        );
         let thumbprint = ConnectOptions::from_lookup(lookup(&[
             ("VMROTATE_URL", "vc"),
             ("VMROTATE_THUMBPRINT", "AB:CD"),
         ]))
         .unwrap_err();
-        assert!(thumbprint.to_string().contains("VMROTATE_THUMBPRINT"), "{thumbprint}");
+        assert!(
+            thumbprint.to_string().contains("VMROTATE_THUMBPRINT"),
+            "{thumbprint}"
+        );
     }
 
     #[test]
@@ -246,7 +260,10 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("password");
         std::fs::write(&file, "S3cret!\nignored\n").unwrap();
-        assert_eq!(read_password_file(&file).unwrap().expose_secret(), "S3cret!");
+        assert_eq!(
+            read_password_file(&file).unwrap().expose_secret(),
+            "S3cret!"
+        );
         std::fs::write(&file, "\n").unwrap();
         assert!(read_password_file(&file).is_err());
         let missing = read_password_file(&dir.join("absent")).unwrap_err();

@@ -19,7 +19,7 @@ pub struct RestoreArgs {
     /// The backup (clone) to restore, e.g. zz_avocado2-02-201909250241.
     #[arg(value_name = "CLONE")]
     clone: String,
-    /// The new VM's name [default: <vm>-restored-<stamp>]; refused if a VM has it.
+    /// The new VM's name [default: VM-restored-yyyyMMddHHmm]; refused if a VM has it.
     #[arg(long = "as", value_name = "NAME")]
     new_name: Option<String>,
     /// The host to run the new VM on [default: the backup's host].

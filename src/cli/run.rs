@@ -20,7 +20,7 @@ use super::connection::{ConnectionArgs, ConnectionTable};
 /// Exit code 0 only if every job succeeded.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The jobs file (TOML): [connection], [run] and one [[job]] table per VM.
+    /// The jobs file (TOML): `[connection]`, `[run]` and one `[[job]]` table per VM.
     #[arg(long, value_name = "FILE")]
     config: PathBuf,
     #[command(flatten)]

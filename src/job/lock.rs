@@ -144,8 +144,8 @@ fn locked(vm: &str, holder: &RunSnapshot) -> Error {
         "another vmrotate run is backing up {vm}: run {} on host {} (pid {}), started {}, holds \
          the snapshot \"{}\". Wait for it to finish; if it crashed, its lock clears itself {:#} \
          after {} (vCenter's clock), or at once when the next run on that host finds its process \
-         gone; to clear it now, delete that snapshot (vSphere Client: the VM > Snapshots > Manage \
-         Snapshots)",
+         gone; to clear it now, run `vmrotate unlock {vm}` (or delete that snapshot in the vSphere \
+         Client)",
         marker.run, marker.host, marker.pid, marker.started, holder.name, limit, holder.created
     ))
 }
@@ -356,7 +356,7 @@ mod tests {
             "pid 4242",
             "vmrotate-run r9",
             "1h 30m",
-            "Manage Snapshots",
+            "vmrotate unlock avocado2",
         ] {
             assert!(message.contains(part), "{part} missing from {message}");
         }

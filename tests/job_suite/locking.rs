@@ -104,7 +104,7 @@ async fn a_live_lock_from_another_machine_refuses_until_unlocked() {
         "backup02.example",
         "pid 4242",
         lock.as_str(),
-        "Manage Snapshots",
+        "vmrotate unlock avocado2",
     ] {
         assert!(
             error.message.contains(part),
