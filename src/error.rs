@@ -125,6 +125,21 @@ impl Error {
         self.kind().is_usage()
     }
 
+    /// The vim25 type name of the server's fault behind this error, such as `InvalidLogin`
+    /// (`None` for errors that are no server fault). The bindings report it as `fault`.
+    ///
+    /// ```
+    /// let error = vmrotate::Error::Locked("avocado2 is being backed up".into());
+    /// assert_eq!(error.fault_type(), None);
+    /// ```
+    pub fn fault_type(&self) -> Option<&str> {
+        match self {
+            Error::Vsphere(error) => error.fault_type(),
+            Error::Step { source, .. } => source.fault_type(),
+            _ => None,
+        }
+    }
+
     /// This error, a server error named as happening during `step`; other errors as they are.
     pub(crate) fn during(self, step: impl FnOnce() -> String) -> Error {
         match self {
@@ -167,6 +182,7 @@ mod tests {
     fn a_rejected_login_is_bad_input_and_other_faults_are_not() {
         let login = fault(AnyMethodFault::InvalidLogin(Box::default()));
         assert_eq!(login.kind(), ErrorKind::Login);
+        assert_eq!(login.fault_type(), Some("InvalidLogin"));
         assert!(login.is_usage());
         let other = fault(AnyMethodFault::NotAuthenticated(Box::default()));
         assert_eq!(other.kind(), ErrorKind::Vsphere);

@@ -45,9 +45,12 @@ pub struct RestoreRequest {
     /// The VM folder for it, a path below the datacenter's VM folder, created if missing.
     /// Default: the datacenter's VM folder.
     pub folder: Option<String>,
-    /// Power it on once restored.
+    /// Power it on once restored. Default: off.
+    #[serde(default)]
     pub power_on: bool,
-    /// Register the backup's own files instead of copying them (see [`restore()`]).
+    /// Register the backup's own files instead of copying them (see [`restore()`]). Default:
+    /// off.
+    #[serde(default)]
     pub register_only: bool,
 }
 
