@@ -244,7 +244,11 @@ impl<'a> XmlReader<'a> {
 
     /// An error located at the current element and position.
     pub fn error(&self, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError::new(self.path(), self.bom_len + self.inner.buffer_position(), kind)
+        DecodeError::new(
+            self.path(),
+            self.bom_len + self.inner.buffer_position(),
+            kind,
+        )
     }
 
     /// An [`InvalidValue`](DecodeErrorKind::InvalidValue) error for `found`, the text
@@ -271,7 +275,11 @@ impl<'a> XmlReader<'a> {
             }
             other => DecodeErrorKind::Syntax(other.to_string()),
         };
-        DecodeError::new(self.path(), self.bom_len + self.inner.error_position(), kind)
+        DecodeError::new(
+            self.path(),
+            self.bom_len + self.inner.error_position(),
+            kind,
+        )
     }
 
     fn path(&self) -> String {
