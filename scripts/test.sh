@@ -18,3 +18,6 @@ export VCSIM_BIN
 echo "== cargo test (workspace)"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+
+echo "== native library and PowerShell module"
+bash scripts/test-native.sh

@@ -1,0 +1,790 @@
+# VmRotate: the vmrotate backup rotation for PowerShell 5.1 and 7.
+#
+# The functions turn parameters into the native library's JSON requests (docs/native-abi.md)
+# and its replies into objects; the behaviour is the vmrotate library's. VmRotate.Native.cs is
+# the C# layer (compiled here with Add-Type); the native library comes from
+# runtimes/<rid>/ next to this file, loaded by absolute path.
+
+Set-StrictMode -Version 3.0
+
+# The connection functions use when -Server is not given (Connect-VmrServer sets it).
+$script:DefaultConnection = $null
+
+# How often progress events are polled while a backup runs, in milliseconds.
+$script:EventPollMilliseconds = 200
+
+function Get-VmrRuntimeId {
+    # The runtime identifier of this process: win-x64, linux-arm64, osx-arm64, ...
+    if ($PSVersionTable.PSEdition -eq 'Desktop') {
+        $os = 'win'
+        $architecture = $env:PROCESSOR_ARCHITECTURE
+    } else {
+        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+        $architecture = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString()
+    }
+    switch ($architecture) {
+        { $_ -in 'AMD64', 'X64' } { return "$os-x64" }
+        { $_ -in 'ARM64', 'Arm64' } { return "$os-arm64" }
+        { $_ -in 'x86', 'X86' } { return "$os-x86" }
+        default { throw "VmRotate has no native library for the $architecture architecture." }
+    }
+}
+
+function Get-VmrNativeLibraryPath {
+    # The absolute path of the native library for this platform, inside the module folder.
+    $runtimeId = Get-VmrRuntimeId
+    $fileName = switch -Wildcard ($runtimeId) {
+        'win-*' { 'vmrotate_native.dll' }
+        'osx-*' { 'libvmrotate_native.dylib' }
+        default { 'libvmrotate_native.so' }
+    }
+    $path = Join-Path (Join-Path (Join-Path $PSScriptRoot 'runtimes') $runtimeId) $fileName
+    if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {
+        throw "VmRotate has no native library for $runtimeId (looked for $path): install the module package built for this platform."
+    }
+    (Resolve-Path -LiteralPath $path).ProviderPath
+}
+
+if (-not ('VmRotate.Native.VmrLibrary' -as [type])) {
+    Add-Type -Path (Join-Path $PSScriptRoot 'VmRotate.Native.cs')
+}
+[VmRotate.Native.VmrLibrary]::Load((Get-VmrNativeLibraryPath))
+
+# The error category of each kind of vmrotate error.
+$script:ErrorCategories = @{
+    config          = [System.Management.Automation.ErrorCategory]::InvalidArgument
+    not_found       = [System.Management.Automation.ErrorCategory]::ObjectNotFound
+    ambiguous       = [System.Management.Automation.ErrorCategory]::InvalidArgument
+    preflight       = [System.Management.Automation.ErrorCategory]::ResourceUnavailable
+    login           = [System.Management.Automation.ErrorCategory]::AuthenticationError
+    locked          = [System.Management.Automation.ErrorCategory]::ResourceBusy
+    refused         = [System.Management.Automation.ErrorCategory]::InvalidOperation
+    verify          = [System.Management.Automation.ErrorCategory]::InvalidResult
+    incomplete      = [System.Management.Automation.ErrorCategory]::OperationStopped
+    vsphere         = [System.Management.Automation.ErrorCategory]::ConnectionError
+    invalid_request = [System.Management.Automation.ErrorCategory]::InvalidData
+}
+
+function New-VmrErrorRecord {
+    # An ErrorRecord for a failure: VmrExceptions keep their type, with the id VmRotate.<Kind>.
+    param(
+        [Parameter(Mandatory)] [System.Exception] $Exception,
+        [object] $Target
+    )
+    $inner = $Exception
+    while ($null -ne $inner -and -not ($inner -is [VmRotate.Native.VmrException])) {
+        $inner = $inner.InnerException
+    }
+    if ($null -eq $inner) {
+        $category = [System.Management.Automation.ErrorCategory]::NotSpecified
+        return [System.Management.Automation.ErrorRecord]::new($Exception, 'VmRotate.Failed', $category, $Target)
+    }
+    $category = $script:ErrorCategories[$inner.Kind]
+    if ($null -eq $category) { $category = [System.Management.Automation.ErrorCategory]::NotSpecified }
+    $id = 'VmRotate.' + (Get-Culture).TextInfo.ToTitleCase($inner.Kind.Replace('_', ' ')).Replace(' ', '')
+    [System.Management.Automation.ErrorRecord]::new($inner, $id, $category, $Target)
+}
+
+function ConvertTo-VmrRequestJson {
+    param([Parameter(Mandatory)] [System.Collections.IDictionary] $Request)
+    ConvertTo-Json -InputObject $Request -Depth 10 -Compress
+}
+
+function Resolve-VmrConnection {
+    # The connection to use: the given one, else the default one.
+    param([object] $Server)
+    if ($null -ne $Server) {
+        if ($Server.PSObject.TypeNames -notcontains 'VmRotate.Connection') {
+            throw 'The -Server value is not a VmRotate connection: pass what Connect-VmrServer returned.'
+        }
+        return $Server
+    }
+    if ($null -eq $script:DefaultConnection) {
+        throw 'Not connected to a vCenter: run Connect-VmrServer first, or pass -Server.'
+    }
+    $script:DefaultConnection
+}
+
+function Invoke-VmrRequest {
+    # Sends one request with the connection's client; returns the reply as objects.
+    param(
+        [Parameter(Mandatory)] [object] $Connection,
+        [Parameter(Mandatory)] [System.Collections.IDictionary] $Request,
+        [scriptblock] $OnEvent
+    )
+    $json = ConvertTo-VmrRequestJson $Request
+    if ($null -eq $OnEvent) {
+        $reply = $Connection.Client.Call($json)
+    } else {
+        $handler = [System.Action[System.Collections.Generic.Dictionary[string, object]]]$OnEvent
+        $reply = $Connection.Client.Call($json, $handler, $script:EventPollMilliseconds)
+    }
+    ConvertFrom-Json -InputObject $reply
+}
+
+function Add-VmrTypeName {
+    # Passes each object on with $TypeName first among its type names (for formatting).
+    param(
+        [Parameter(Mandatory)] [string] $TypeName,
+        [Parameter(ValueFromPipeline)] [object] $InputObject
+    )
+    process {
+        if ($null -ne $InputObject) {
+            $InputObject.PSObject.TypeNames.Insert(0, $TypeName)
+            $InputObject
+        }
+    }
+}
+
+function Connect-VmrServer {
+    <#
+    .SYNOPSIS
+    Connects to a vCenter (or ESXi) server for the other VmRotate functions.
+
+    .DESCRIPTION
+    Logs in with a PSCredential and returns the connection. Unless -NotDefault is given, the
+    connection becomes the default that Get-VmrBackup, Invoke-VmrBackup and
+    Restore-VmrBackup use when they get no -Server.
+
+    The server's certificate is verified against the system's trusted roots, unless
+    -Thumbprint pins its SHA-256 (or SHA-1) thumbprint, -CaFile names the CA bundle to trust,
+    or -Insecure skips verification (test labs only).
+
+    The credential can come from anywhere PowerShell gets one: Get-Credential, the
+    SecretManagement module (Get-Secret), or the Windows Credential Manager; VMware's
+    credential store is not needed.
+
+    .PARAMETER Server
+    The server: a host name, host:port, or https://host/sdk.
+
+    .PARAMETER Credential
+    The user name and password to log in with.
+
+    .PARAMETER Thumbprint
+    The server certificate's SHA-256 (or SHA-1) thumbprint, hex with or without colons.
+
+    .PARAMETER CaFile
+    A PEM file of the CA certificates to trust instead of the system's.
+
+    .PARAMETER Insecure
+    Skip certificate verification. Anyone on the network path can then read the password.
+
+    .PARAMETER NotDefault
+    Do not make this connection the default one.
+
+    .EXAMPLE
+    Connect-VmrServer vcenter.example.lan -Credential (Get-Credential backup@vsphere.local)
+
+    Prompts for the password and connects.
+
+    .EXAMPLE
+    $credential = Get-Secret -Name vcenter-backup
+    Connect-VmrServer vcenter.example.lan -Credential $credential -Thumbprint 'AB:CD:...:EF'
+
+    Takes the credential from a SecretManagement vault and pins the server's certificate.
+
+    .OUTPUTS
+    VmRotate.Connection: Server, User, Product, Version, ApiVersion.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Verify')]
+    [OutputType('VmRotate.Connection')]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Server,
+
+        [Parameter(Mandatory)]
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $Credential,
+
+        [Parameter(Mandatory, ParameterSetName = 'Pinned')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Thumbprint,
+
+        [Parameter(Mandatory, ParameterSetName = 'CaFile')]
+        [ValidateNotNullOrEmpty()]
+        [string] $CaFile,
+
+        [Parameter(Mandatory, ParameterSetName = 'Insecure')]
+        [switch] $Insecure,
+
+        [switch] $NotDefault
+    )
+    $request = @{
+        url      = $Server
+        username = $Credential.UserName
+        password = $Credential.GetNetworkCredential().Password
+    }
+    switch ($PSCmdlet.ParameterSetName) {
+        'Pinned' { $request.thumbprint = $Thumbprint }
+        'CaFile' { $request.ca_file = (Resolve-Path -LiteralPath $CaFile).ProviderPath }
+        'Insecure' {
+            $request.insecure = $true
+            Write-Warning "Not verifying $Server's certificate: use -Thumbprint outside test labs."
+        }
+    }
+    try {
+        $client = [VmRotate.Native.VmrClient]::Connect((ConvertTo-VmrRequestJson $request))
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception $Server))
+    } finally {
+        $request.password = $null
+    }
+    $info = ConvertFrom-Json -InputObject $client.ServerJson
+    $connection = [pscustomobject]@{
+        PSTypeName = 'VmRotate.Connection'
+        Server     = $info.url
+        User       = $info.username
+        Product    = $info.server
+        Version    = $info.version
+        ApiVersion = $info.api_version
+        Client     = $client
+    }
+    if (-not $NotDefault) {
+        $script:DefaultConnection = $connection
+    }
+    $connection
+}
+
+function Disconnect-VmrServer {
+    <#
+    .SYNOPSIS
+    Logs out of a vCenter and frees the connection.
+
+    .DESCRIPTION
+    Ends the session on the server and releases the native client. Without -Server, closes the
+    default connection. A closed connection cannot be used again.
+
+    .PARAMETER Server
+    The connection to close (from Connect-VmrServer). Default: the default connection.
+
+    .EXAMPLE
+    Disconnect-VmrServer
+
+    Closes the default connection.
+
+    .EXAMPLE
+    $lab = Connect-VmrServer lab-vc -Credential $credential -NotDefault
+    Get-VmrBackup -Server $lab
+    $lab | Disconnect-VmrServer
+
+    Uses and closes a second connection.
+    #>
+    [CmdletBinding()]
+    [OutputType([void])]
+    param(
+        [Parameter(ValueFromPipeline)]
+        [object] $Server
+    )
+    process {
+        try {
+            $connection = Resolve-VmrConnection $Server
+        } catch {
+            $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception $Server))
+        }
+        try {
+            $connection.Client.Logout()
+        } catch {
+            $PSCmdlet.WriteError((New-VmrErrorRecord $_.Exception $connection.Server))
+        } finally {
+            $connection.Client.Dispose()
+            if ([object]::ReferenceEquals($connection, $script:DefaultConnection)) {
+                $script:DefaultConnection = $null
+            }
+        }
+    }
+}
+
+function Get-VmrBackupPlan {
+    <#
+    .SYNOPSIS
+    Shows what one backup run would create and delete, and why, without any server.
+
+    .DESCRIPTION
+    Plans one rotation of VM -VM's clones from the names of the VMs that exist (from
+    -ExistingName or the pipeline, e.g. Get-VM output), exactly as a backup run plans it.
+    Nothing is contacted or changed.
+
+    .PARAMETER VM
+    The VM, as its name appears in its clones' names.
+
+    .PARAMETER ExistingName
+    The names of the existing VMs, clones included. Accepts pipeline input and the Name
+    property of piped objects.
+
+    .PARAMETER Slots
+    The number of slots; one stays free, so Slots - 1 generations are kept. Default: 4.
+
+    .PARAMETER Prefix
+    The prefix of every clone's name. Default: zz_.
+
+    .PARAMETER Mode
+    Safe (default), or Compat to do exactly what the original PowerCLI script did.
+
+    .PARAMETER Stamp
+    The run's time as it appears in clone names, yyyyMMddHHmm. Default: now, local time.
+
+    .EXAMPLE
+    Get-VmrBackupPlan -VM avocado2 -ExistingName avocado2, zz_avocado2-02-201909230241, zz_avocado2-03-201909240241, zz_avocado2-04-201909250241 -Stamp 201909260241
+
+    Shows that the run creates zz_avocado2-01-201909260241 and then deletes slot 02.
+
+    .EXAMPLE
+    Get-VM | Get-VmrBackupPlan -VM avocado2 | Select-Object -ExpandProperty actions
+
+    Plans from the VMs PowerCLI lists.
+
+    .OUTPUTS
+    VmRotate.Plan: mode, current, prev, new_clone, blocked, actions, findings.
+    #>
+    [CmdletBinding()]
+    [OutputType('VmRotate.Plan')]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string] $VM,
+
+        [Parameter(ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('Name')]
+        [string[]] $ExistingName,
+
+        [ValidateRange(1, 99)]
+        [int] $Slots,
+
+        [string] $Prefix,
+
+        [ValidateSet('Safe', 'Compat')]
+        [string] $Mode,
+
+        [ValidatePattern('^\d{12}$')]
+        [string] $Stamp
+    )
+    begin {
+        $names = New-Object System.Collections.Generic.List[string]
+    }
+    process {
+        foreach ($name in $ExistingName) {
+            if ($name) { $names.Add($name) }
+        }
+    }
+    end {
+        $request = @{ key = $VM; names = $names.ToArray() }
+        if ($PSBoundParameters.ContainsKey('Slots')) { $request.slots = $Slots }
+        if ($PSBoundParameters.ContainsKey('Prefix')) { $request.prefix = $Prefix }
+        if ($PSBoundParameters.ContainsKey('Mode')) { $request.mode = $Mode.ToLowerInvariant() }
+        if ($PSBoundParameters.ContainsKey('Stamp')) { $request.stamp = $Stamp }
+        try {
+            $plan = [VmRotate.Native.VmrLibrary]::Plan((ConvertTo-VmrRequestJson $request))
+        } catch {
+            $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception $VM))
+        }
+        ConvertFrom-Json -InputObject $plan | Add-VmrTypeName 'VmRotate.Plan'
+    }
+}
+
+function Get-VmrBackup {
+    <#
+    .SYNOPSIS
+    Lists the backup generations in vCenter.
+
+    .DESCRIPTION
+    Returns one object per backup (clone) of each VM, oldest first: its slot, stamp, exact
+    creation time, datastore, size and power state. Anomalies (unmarked clones, powered-on
+    backups, run snapshots) are written as warnings.
+
+    .PARAMETER VM
+    The VMs whose backups to list. Default: every VM that has backups.
+
+    .PARAMETER Prefix
+    The prefix of the clones' names. Default: zz_.
+
+    .PARAMETER Server
+    The connection to use. Default: the default connection.
+
+    .EXAMPLE
+    Get-VmrBackup avocado2
+
+    Lists avocado2's generations.
+
+    .EXAMPLE
+    Get-VmrBackup | Where-Object PowerState -ne 'powered_off'
+
+    Finds backups someone powered on.
+
+    .OUTPUTS
+    VmRotate.Backup: VM, Name, Slot, Stamp, Created, Datastore, SizeBytes, PowerState, Marked.
+    #>
+    [CmdletBinding()]
+    [OutputType('VmRotate.Backup')]
+    param(
+        [Parameter(Position = 0, ValueFromPipeline)]
+        [string[]] $VM,
+
+        [string] $Prefix,
+
+        [object] $Server
+    )
+    begin {
+        $vms = New-Object System.Collections.Generic.List[string]
+    }
+    process {
+        foreach ($name in $VM) {
+            if ($name) { $vms.Add($name) }
+        }
+    }
+    end {
+        $request = @{ op = 'list'; vms = $vms.ToArray() }
+        if ($PSBoundParameters.ContainsKey('Prefix')) { $request.prefix = $Prefix }
+        try {
+            $connection = Resolve-VmrConnection $Server
+            $listed = Invoke-VmrRequest $connection $request
+        } catch {
+            $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception ($vms -join ', ')))
+        }
+        foreach ($entry in @($listed)) {
+            foreach ($anomaly in @($entry.anomalies)) {
+                Write-Warning $anomaly.message
+            }
+            foreach ($generation in @($entry.generations)) {
+                [pscustomobject]@{
+                    PSTypeName = 'VmRotate.Backup'
+                    VM         = $entry.vm
+                    Name       = $generation.name
+                    Slot       = $generation.slot
+                    Stamp      = $generation.stamp
+                    Created    = $generation.created
+                    Datastore  = $generation.datastore
+                    SizeBytes  = $generation.size_bytes
+                    PowerState = $generation.power_state
+                    Marked     = $generation.marked
+                }
+            }
+        }
+    }
+}
+
+function Format-VmrPlan {
+    # One line per step of a dry run's report, for -WhatIf.
+    param([Parameter(Mandatory)] [object] $Report)
+    if ($null -ne $Report.error) {
+        return "Back up $($Report.vm): would fail: $($Report.error.message)"
+    }
+    $steps = foreach ($action in @($Report.plan.actions)) {
+        if ($action.op -eq 'create') {
+            "create $($action.name) on $($Report.datastore)"
+        } else {
+            "delete $($action.name) ($($action.reason))"
+        }
+    }
+    "Back up $($Report.vm): " + ($steps -join '; ')
+}
+
+function Write-VmrProgress {
+    # Write-Progress for one progress event of a backup run; $Ids maps VMs to progress ids.
+    param(
+        [Parameter(Mandatory)] [System.Collections.Generic.Dictionary[string, object]] $ProgressEvent,
+        [Parameter(Mandatory)] [hashtable] $Ids
+    )
+    $vm = [string]$ProgressEvent['vm']
+    if (-not $Ids.ContainsKey($vm)) { $Ids[$vm] = $Ids.Count + 1 }
+    $progress = @{ Id = $Ids[$vm]; Activity = "Backing up $vm" }
+    switch ([string]$ProgressEvent['event']) {
+        'started' { Write-Progress @progress -Status 'Checking and planning' -PercentComplete 0 }
+        'snapshot_created' { Write-Progress @progress -Status "Snapshot $($ProgressEvent['snapshot']) taken" -PercentComplete 5 }
+        'clone_progress' {
+            $percent = [int]$ProgressEvent['percent']
+            Write-Progress @progress -Status "Cloning: $percent %" -PercentComplete (5 + [int]($percent * 0.8))
+        }
+        'clone_done' { Write-Progress @progress -Status "Cloned to $($ProgressEvent['clone']) on $($ProgressEvent['datastore'])" -PercentComplete 85 }
+        'deleted' { Write-Progress @progress -Status "Deleted $($ProgressEvent['clone'])" -PercentComplete 90 }
+        'snapshot_removed' { Write-Progress @progress -Status 'Snapshot removed' -PercentComplete 95 }
+        'finished' { Write-Progress @progress -Completed }
+        'failed' { Write-Progress @progress -Completed }
+    }
+}
+
+function Invoke-VmrBackup {
+    <#
+    .SYNOPSIS
+    Backs up VMs by cloning them, and rotates out the oldest generation.
+
+    .DESCRIPTION
+    For each VM: snapshot, clone from the snapshot onto a backup datastore (alternating
+    between datastores when several are given), verify the clone, delete the generation the
+    rotation retires, remove the snapshot. One VM's failure does not stop the others; each
+    failure is written as an error. Progress is shown with Write-Progress.
+
+    -WhatIf shows each VM's plan (what would be created and deleted) and changes nothing.
+
+    .PARAMETER VM
+    The VMs to back up (exact names, or prefixes with -VmMatch Prefix).
+
+    .PARAMETER Datastore
+    The datastores the clones go to.
+
+    .PARAMETER Slots
+    The number of slots; one stays free, so Slots - 1 generations are kept. Default: 4.
+
+    .PARAMETER Prefix
+    The prefix of every clone's name. Default: zz_.
+
+    .PARAMETER Folder
+    The VM folder the clones go to, created if missing. Default: vmrotate-backups.
+
+    .PARAMETER Mode
+    Safe (default), or Compat to do exactly what the original PowerCLI script did.
+
+    .PARAMETER VmMatch
+    Exact (default), or Prefix: -VM names a prefix that must match exactly one VM.
+
+    .PARAMETER CloneKind
+    Full (default, an independent thin copy) or Linked.
+
+    .PARAMETER VMHost
+    The host the clones are registered on. Default: the source VM's host.
+
+    .PARAMETER ResourcePool
+    The resource pool the clones go to. Default: the source VM's pool.
+
+    .PARAMETER Quiesce
+    Quiesce the guest file systems (VMware Tools) for the snapshot.
+
+    .PARAMETER Utc
+    Stamp clone names in UTC instead of local time.
+
+    .PARAMETER FreeSpaceMargin
+    The share of a datastore's capacity that must stay free after the clone. Default: 0.1.
+
+    .PARAMETER Force
+    Delete retired generations even when they are powered on.
+
+    .PARAMETER Parallel
+    How many VMs are backed up at the same time. Default: 2.
+
+    .PARAMETER Server
+    The connection to use. Default: the default connection.
+
+    .EXAMPLE
+    Invoke-VmrBackup avocado2 -Datastore NFS_durian, NFS_mango
+
+    Backs up avocado2, alternating generations between two NFS datastores.
+
+    .EXAMPLE
+    Invoke-VmrBackup avocado2, vcenter -Datastore NFS_mango -Slots 3 -WhatIf
+
+    Shows what each run would create and delete, and changes nothing.
+
+    .EXAMPLE
+    $failed = Invoke-VmrBackup (Get-Content vms.txt) -Datastore NFS_durian -ErrorAction SilentlyContinue | Where-Object { -not $_.ok }
+
+    Runs a list of VMs and collects the failed reports.
+
+    .OUTPUTS
+    VmRotate.Report, one per VM: vm, run, ok, dry_run, plan, datastore, created, deleted,
+    snapshot_removed, warnings, error, started, finished (docs/report-schema.md).
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('VmRotate.Report')]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $VM,
+
+        [Parameter(Mandatory)]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Datastore,
+
+        [ValidateRange(1, 99)]
+        [int] $Slots,
+
+        [string] $Prefix,
+
+        [string] $Folder,
+
+        [ValidateSet('Safe', 'Compat')]
+        [string] $Mode,
+
+        [ValidateSet('Exact', 'Prefix')]
+        [string] $VmMatch,
+
+        [ValidateSet('Full', 'Linked')]
+        [string] $CloneKind,
+
+        [string] $VMHost,
+
+        [string] $ResourcePool,
+
+        [switch] $Quiesce,
+
+        [switch] $Utc,
+
+        [ValidateRange(0.0, 1.0)]
+        [double] $FreeSpaceMargin,
+
+        [switch] $Force,
+
+        [ValidateRange(1, 64)]
+        [int] $Parallel,
+
+        [object] $Server
+    )
+    $settings = @{ datastores = $Datastore }
+    if ($PSBoundParameters.ContainsKey('Slots')) { $settings.slots = $Slots }
+    if ($PSBoundParameters.ContainsKey('Prefix')) { $settings.prefix = $Prefix }
+    if ($PSBoundParameters.ContainsKey('Folder')) { $settings.folder = $Folder }
+    if ($PSBoundParameters.ContainsKey('Mode')) { $settings.mode = $Mode.ToLowerInvariant() }
+    if ($PSBoundParameters.ContainsKey('VmMatch')) { $settings.vm_match = $VmMatch.ToLowerInvariant() }
+    if ($PSBoundParameters.ContainsKey('CloneKind')) { $settings.clone_kind = $CloneKind.ToLowerInvariant() }
+    if ($PSBoundParameters.ContainsKey('VMHost')) { $settings.host = $VMHost }
+    if ($PSBoundParameters.ContainsKey('ResourcePool')) { $settings.resource_pool = $ResourcePool }
+    if ($PSBoundParameters.ContainsKey('FreeSpaceMargin')) { $settings.free_space_margin = $FreeSpaceMargin }
+    if ($Quiesce) { $settings.quiesce = $true }
+    if ($Utc) { $settings.stamp_zone = 'utc' }
+    if ($Force) { $settings.force = $true }
+    $jobs = foreach ($name in $VM) {
+        $job = $settings.Clone()
+        $job.vm = $name
+        $job
+    }
+    $request = @{ op = 'backup'; jobs = @($jobs) }
+    if ($PSBoundParameters.ContainsKey('Parallel')) { $request.parallel = $Parallel }
+
+    try {
+        $connection = Resolve-VmrConnection $Server
+        if ($WhatIfPreference) {
+            $request.dry_run = $true
+            $run = Invoke-VmrRequest $connection $request
+            foreach ($report in @($run.reports)) {
+                $plan = Format-VmrPlan $report
+                $null = $PSCmdlet.ShouldProcess($plan, $plan, 'Back up')
+            }
+            return
+        }
+        $request.jobs = @($request.jobs | Where-Object {
+                $PSCmdlet.ShouldProcess($_.vm, "Back up onto $($Datastore -join ', ')")
+            })
+        if ($request.jobs.Count -eq 0) { return }
+        $progressIds = @{}
+        $run = Invoke-VmrRequest $connection $request -OnEvent {
+            param($progressEvent)
+            Write-VmrProgress -ProgressEvent $progressEvent -Ids $progressIds
+        }
+    } catch {
+        $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception ($VM -join ', ')))
+    }
+    foreach ($report in @($run.reports)) {
+        if ($null -ne $report.error) {
+            $exception = [VmRotate.Native.VmrException]::Create($report.error.kind, $null, "$($report.vm): $($report.error.message)")
+            $PSCmdlet.WriteError((New-VmrErrorRecord $exception $report.vm))
+        }
+        foreach ($warning in @($report.warnings)) {
+            Write-Warning "$($report.vm): $warning"
+        }
+        $report | Add-VmrTypeName 'VmRotate.Report'
+    }
+}
+
+function Restore-VmrBackup {
+    <#
+    .SYNOPSIS
+    Restores a backup as a new VM.
+
+    .DESCRIPTION
+    Makes a full clone of a backup under a new name, never over an existing VM. With
+    -RegisterOnly, registers the backup's own files on a surviving host instead (the way back
+    when a host died); the backup then stops being a backup.
+
+    Asks for confirmation unless -Confirm:$false is given.
+
+    .PARAMETER Name
+    The backup (clone) to restore, e.g. zz_avocado2-02-201909250241. Accepts the Name property
+    of Get-VmrBackup output.
+
+    .PARAMETER NewName
+    The restored VM's name. Default: <vm>-restored-<yyyyMMddHHmm>.
+
+    .PARAMETER VMHost
+    The host to run it on. Default: the backup's host.
+
+    .PARAMETER Datastore
+    The datastore for its files (not with -RegisterOnly). Default: the backup's datastore.
+
+    .PARAMETER Folder
+    The VM folder for it, created if missing. Default: the datacenter's VM folder.
+
+    .PARAMETER PowerOn
+    Power the restored VM on.
+
+    .PARAMETER RegisterOnly
+    Register the backup's own files instead of copying them.
+
+    .PARAMETER Server
+    The connection to use. Default: the default connection.
+
+    .EXAMPLE
+    Restore-VmrBackup zz_avocado2-02-201909250241 -NewName avocado2-restored -VMHost esxi2.example.lan
+
+    Restores one generation onto the second host, after confirmation.
+
+    .EXAMPLE
+    Get-VmrBackup avocado2 | Select-Object -Last 1 | Restore-VmrBackup -NewName avocado2-test -PowerOn -Confirm:$false
+
+    Restores the newest generation and starts it, without asking.
+
+    .OUTPUTS
+    VmRotate.RestoreReport: vm, from, register_only, host, datastore, powered_on, warnings.
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType('VmRotate.RestoreReport')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Name,
+
+        [Alias('As')]
+        [string] $NewName,
+
+        [string] $VMHost,
+
+        [string] $Datastore,
+
+        [string] $Folder,
+
+        [switch] $PowerOn,
+
+        [switch] $RegisterOnly,
+
+        [object] $Server
+    )
+    process {
+        $request = @{ op = 'restore'; clone = $Name; power_on = [bool]$PowerOn; register_only = [bool]$RegisterOnly }
+        if ($PSBoundParameters.ContainsKey('NewName')) { $request.new_name = $NewName }
+        if ($PSBoundParameters.ContainsKey('VMHost')) { $request.host = $VMHost }
+        if ($PSBoundParameters.ContainsKey('Datastore')) { $request.datastore = $Datastore }
+        if ($PSBoundParameters.ContainsKey('Folder')) { $request.folder = $Folder }
+        $how = if ($RegisterOnly) { 'Register its files as a VM' } else { 'Restore as a new VM' }
+        if ($NewName) { $how += " named $NewName" }
+        if (-not $PSCmdlet.ShouldProcess($Name, $how)) { return }
+        try {
+            $connection = Resolve-VmrConnection $Server
+            $restored = Invoke-VmrRequest $connection $request
+        } catch {
+            $PSCmdlet.WriteError((New-VmrErrorRecord $_.Exception $Name))
+            return
+        }
+        foreach ($warning in @($restored.warnings)) {
+            Write-Warning "$($restored.vm): $warning"
+        }
+        $restored | Add-VmrTypeName 'VmRotate.RestoreReport'
+    }
+}
+
+Export-ModuleMember -Function @(
+    'Connect-VmrServer'
+    'Disconnect-VmrServer'
+    'Get-VmrBackup'
+    'Get-VmrBackupPlan'
+    'Invoke-VmrBackup'
+    'Restore-VmrBackup'
+)

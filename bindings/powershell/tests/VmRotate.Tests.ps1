@@ -1,0 +1,190 @@
+# Pester 5 tests of the VmRotate module against the native library and VMware's vCenter
+# simulator. scripts/test-native.sh runs them where pwsh exists:
+#
+#   $env:VMR_MODULE = the module folder build-module.sh printed
+#   $env:VCSIM_BIN  = the simulator launcher scripts/build-vcsim.sh printed
+#   Invoke-Pester -Path bindings/powershell/tests
+
+BeforeAll {
+    $script:ModuleFolder = $env:VMR_MODULE
+    if (-not $script:ModuleFolder) { throw 'Set VMR_MODULE to the module folder (bindings/powershell/build-module.sh prints it).' }
+    if (-not $env:VCSIM_BIN) { throw 'Set VCSIM_BIN to the simulator launcher (scripts/build-vcsim.sh prints it).' }
+    Import-Module (Join-Path $script:ModuleFolder 'VmRotate.psd1') -Force
+
+    $script:Password = 'vmrotate-secret'
+    $script:Datastores = @('NFS_durian', 'NFS_mango')
+    $script:SimulatorFolder = Join-Path ([System.IO.Path]::GetTempPath()) ("vmrotate-pester-" + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $script:SimulatorFolder | Out-Null
+    $urlFile = Join-Path $script:SimulatorFolder 'url'
+    $start = [System.Diagnostics.ProcessStartInfo]::new($env:VCSIM_BIN)
+    $start.Arguments = "-username vmrotate -password $($script:Password) -vm-name avocado2 -nfs NFS_durian,NFS_mango -hosts 2 -url-file `"$urlFile`" -watch-stdin"
+    $start.UseShellExecute = $false
+    $start.RedirectStandardInput = $true
+    $script:Simulator = [System.Diagnostics.Process]::Start($start)
+    $deadline = (Get-Date).AddSeconds(60)
+    while (-not (Test-Path $urlFile) -or (Get-Item $urlFile).Length -eq 0) {
+        if ($script:Simulator.HasExited -or (Get-Date) -gt $deadline) { throw "The simulator did not start ($env:VCSIM_BIN)." }
+        Start-Sleep -Milliseconds 50
+    }
+    $script:Url = (Get-Content -Raw $urlFile).Trim()
+
+    function New-TestCredential([string] $Password) {
+        $secure = ConvertTo-SecureString $Password -AsPlainText -Force
+        [System.Management.Automation.PSCredential]::new('vmrotate', $secure)
+    }
+}
+
+AfterAll {
+    Get-Module VmRotate | Remove-Module -Force
+    if ($script:Simulator) {
+        $script:Simulator.StandardInput.Close()
+        if (-not $script:Simulator.WaitForExit(10000)) { $script:Simulator.Kill() }
+    }
+    if ($script:SimulatorFolder) { Remove-Item -Recurse -Force $script:SimulatorFolder }
+}
+
+Describe 'The module' {
+    It 'exports exactly its six functions' {
+        $manifest = Test-ModuleManifest (Join-Path $script:ModuleFolder 'VmRotate.psd1')
+        $manifest.PowerShellVersion | Should -Be ([version]'5.1')
+        @($manifest.ExportedFunctions.Keys | Sort-Object) | Should -Be @(
+            'Connect-VmrServer', 'Disconnect-VmrServer', 'Get-VmrBackup', 'Get-VmrBackupPlan',
+            'Invoke-VmrBackup', 'Restore-VmrBackup')
+        @((Get-Command -Module VmRotate).Name | Sort-Object) | Should -Be @($manifest.ExportedFunctions.Keys | Sort-Object)
+    }
+
+    It 'uses approved verbs and documents <_> with examples' -ForEach @(
+        'Connect-VmrServer', 'Disconnect-VmrServer', 'Get-VmrBackup', 'Get-VmrBackupPlan',
+        'Invoke-VmrBackup', 'Restore-VmrBackup') {
+        (Get-Command $_).Verb | Should -BeIn (Get-Verb).Verb
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterThan 0
+    }
+
+    It 'lets Invoke-VmrBackup and Restore-VmrBackup ask before acting' {
+        (Get-Command Invoke-VmrBackup).Parameters.Keys | Should -Contain 'WhatIf'
+        (Get-Command Restore-VmrBackup).Parameters.Keys | Should -Contain 'Confirm'
+        $restore = (Get-Command Restore-VmrBackup).ScriptBlock.Attributes |
+            Where-Object { $_ -is [System.Management.Automation.CmdletBindingAttribute] }
+        $restore.ConfirmImpact | Should -Be 'High'
+    }
+}
+
+Describe 'Get-VmrBackupPlan' {
+    It 'plans offline: the new clone first, then the oldest generation goes' {
+        $existing = @('avocado2', 'zz_avocado2-02-201909230241', 'zz_avocado2-03-201909240241', 'zz_avocado2-04-201909250241')
+        $plan = Get-VmrBackupPlan avocado2 -Stamp 201909260241 -ExistingName $existing
+        $plan.PSObject.TypeNames[0] | Should -Be 'VmRotate.Plan'
+        $plan.new_clone | Should -Be 'zz_avocado2-01-201909260241'
+        $plan.actions[0].op | Should -Be 'create'
+        $plan.actions[1].op | Should -Be 'delete'
+        $plan.actions[1].name | Should -Be 'zz_avocado2-02-201909230241'
+    }
+
+    It 'takes existing names from the pipeline' {
+        $plan = [pscustomobject]@{ Name = 'zz_avocado2-01-201909250241' } |
+            Get-VmrBackupPlan avocado2 -Slots 3 -Stamp 201909260241
+        $plan.new_clone | Should -Be 'zz_avocado2-02-201909260241'
+    }
+
+    It 'reports bad settings as InvalidArgument with the library''s message' {
+        $failure = { Get-VmrBackupPlan avocado2 -Slots 1 } | Should -Throw -PassThru
+        $failure.Exception | Should -BeOfType ([VmRotate.Native.VmrConfigException])
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.Config*'
+        $failure.Exception.Message | Should -BeLike '*at least 2 slots*'
+    }
+}
+
+Describe 'Against the simulator' {
+    It 'refuses a wrong password with a typed login error' {
+        $failure = { Connect-VmrServer $script:Url -Credential (New-TestCredential 'wrong') } | Should -Throw -PassThru
+        $failure.Exception | Should -BeOfType ([VmRotate.Native.VmrLoginException])
+        $failure.Exception.Fault | Should -Be 'InvalidLogin'
+        $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.Exception.Message | Should -Not -BeLike '*wrong*'
+    }
+
+    It 'needs a connection before listing' {
+        { Get-VmrBackup avocado2 } | Should -Throw '*Connect-VmrServer*'
+    }
+
+    Context 'connected' {
+        BeforeAll {
+            $script:Connection = Connect-VmrServer $script:Url -Credential (New-TestCredential $script:Password)
+        }
+
+        It 'connects and describes the server' {
+            $script:Connection.PSObject.TypeNames[0] | Should -Be 'VmRotate.Connection'
+            $script:Connection.Server | Should -Be $script:Url
+            $script:Connection.User | Should -Be 'vmrotate'
+            $script:Connection.Product | Should -Not -BeNullOrEmpty
+        }
+
+        It 'shows the plan with -WhatIf and changes nothing' {
+            # What-if messages go to the host, which a transcript records.
+            $transcript = Join-Path $script:SimulatorFolder 'whatif.txt'
+            Start-Transcript -Path $transcript | Out-Null
+            try {
+                $output = Invoke-VmrBackup avocado2 -Datastore $script:Datastores -WhatIf
+            } finally {
+                Stop-Transcript | Out-Null
+            }
+            $output | Should -BeNullOrEmpty
+            @(Get-VmrBackup avocado2) | Should -HaveCount 0
+            Get-Content -Raw $transcript | Should -BeLike '*What if: Back up avocado2: create zz_avocado2-01-*'
+        }
+
+        It 'backs up, emits the report and shows progress' {
+            Mock Write-Progress -ModuleName VmRotate -MockWith { $null }
+            $report = Invoke-VmrBackup avocado2 -Datastore $script:Datastores -Utc -Confirm:$false
+            Should -Invoke Write-Progress -ModuleName VmRotate -ParameterFilter { $Activity -eq 'Backing up avocado2' -and $Status -like 'Cloned to zz_avocado2-01-*' }
+            Should -Invoke Write-Progress -ModuleName VmRotate -ParameterFilter { $Completed }
+            $report.PSObject.TypeNames[0] | Should -Be 'VmRotate.Report'
+            $report.ok | Should -BeTrue
+            $report.created | Should -BeLike 'zz_avocado2-01-*'
+            $report.snapshot_removed | Should -BeTrue
+        }
+
+        It 'lists the backup' {
+            $backups = @(Get-VmrBackup avocado2)
+            $backups | Should -HaveCount 1
+            $backups[0].Slot | Should -Be 1
+            $backups[0].Marked | Should -BeTrue
+            $backups[0].Datastore | Should -BeIn $script:Datastores
+        }
+
+        It 'writes a failed VM as an error and still reports it' {
+            $report = Invoke-VmrBackup no-such-vm -Datastore NFS_durian -ErrorVariable failures -ErrorAction SilentlyContinue
+            $report.ok | Should -BeFalse
+            $failures | Should -HaveCount 1
+            $failures[0].Exception | Should -BeOfType ([VmRotate.Native.VmrNotFoundException])
+        }
+
+        It 'restores from the pipeline without asking when told' {
+            $restored = Get-VmrBackup avocado2 | Restore-VmrBackup -NewName avocado2-restored -Confirm:$false
+            $restored.PSObject.TypeNames[0] | Should -Be 'VmRotate.RestoreReport'
+            $restored.vm | Should -Be 'avocado2-restored'
+            $restored.from | Should -BeLike 'zz_avocado2-01-*'
+        }
+
+        It 'refuses to restore over an existing VM' {
+            $name = (Get-VmrBackup avocado2)[0].Name
+            Restore-VmrBackup $name -NewName avocado2-restored -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+            $failures[0].Exception | Should -BeOfType ([VmRotate.Native.VmrRefusedException])
+        }
+
+        It 'restores nothing with -WhatIf' {
+            $name = (Get-VmrBackup avocado2)[0].Name
+            Restore-VmrBackup $name -NewName avocado2-whatif -WhatIf | Should -BeNullOrEmpty
+            # The name is still free: nothing was restored under it.
+            (Restore-VmrBackup $name -NewName avocado2-whatif -Confirm:$false).vm | Should -Be 'avocado2-whatif'
+        }
+
+        It 'disconnects, and the default connection is gone' {
+            Disconnect-VmrServer
+            { Get-VmrBackup avocado2 } | Should -Throw '*Connect-VmrServer*'
+        }
+    }
+}
