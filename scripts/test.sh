@@ -21,3 +21,6 @@ cargo test --workspace --doc --locked
 
 echo "== native library and PowerShell module"
 bash scripts/test-native.sh
+
+echo "== Python package"
+bash scripts/test-python.sh

@@ -101,7 +101,7 @@ impl ConnectOptions {
         let mut config = ClientConfig::new(url);
         config.transport.tls = match (&self.thumbprint, &self.ca_file, self.insecure) {
             (None, None, false) => TlsPolicy::default(),
-            (Some(thumbprint), None, false) => TlsPolicy::Pinned(thumbprint.clone()),
+            (Some(thumbprint), None, false) => TlsPolicy::Pinned(*thumbprint),
             (None, Some(ca_file), false) => TlsPolicy::CaFile(ca_file.clone()),
             (None, None, true) => TlsPolicy::Insecure,
             _ => {

@@ -18,6 +18,7 @@
 //! ```
 
 mod backup;
+mod bytes;
 mod config;
 mod connect;
 mod error;
@@ -29,6 +30,7 @@ mod report;
 mod restore;
 
 pub use backup::backup_all;
+pub use bytes::Bytes;
 pub use config::{CloneKind, JobConfig, Mode, StampZone, Timeouts, VmMatch};
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};

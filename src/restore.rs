@@ -208,17 +208,7 @@ impl<'a> Target<'a> {
                 host.name
             ))
         })?;
-        let datacenter = backup
-            .parent
-            .as_ref()
-            .and_then(|folder| inventory.datacenter_of(folder))
-            .or_else(|| inventory.only_datacenter())
-            .ok_or_else(|| {
-                Error::Preflight(format!(
-                    "cannot tell which datacenter {} is in: move it into a VM folder",
-                    backup.name
-                ))
-            })?;
+        let datacenter = inventory.datacenter_holding(backup)?;
         let folder = FolderTarget::resolve(
             inventory,
             &datacenter.vm_folder,

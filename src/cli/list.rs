@@ -87,7 +87,7 @@ fn row(generation: &Generation) -> [String; 6] {
         generation.slot.to_string(),
         taken,
         generation.datastore.clone(),
-        output::size(generation.size_bytes),
+        vmrotate::Bytes(generation.size_bytes).to_string(),
         power.to_owned(),
         generation.name.clone(),
     ]

@@ -405,6 +405,25 @@ impl Inventory {
         None
     }
 
+    /// The datacenter `vm` is in: the one above its folder or, when it is in no VM folder, the
+    /// only datacenter there is.
+    ///
+    /// # Errors
+    /// [`Error::Preflight`] when neither tells.
+    pub(crate) fn datacenter_holding(&self, vm: &VmDetails) -> Result<&DatacenterInfo, Error> {
+        vm.parent
+            .as_ref()
+            .and_then(|folder| self.datacenter_of(folder))
+            .or_else(|| self.only_datacenter())
+            .ok_or_else(|| {
+                Error::Preflight(format!(
+                    "cannot tell which datacenter {} is in (it is in no VM folder): move it into \
+                     a VM folder",
+                    vm.name
+                ))
+            })
+    }
+
     /// The only datacenter, when there is exactly one.
     pub(crate) fn only_datacenter(&self) -> Option<&DatacenterInfo> {
         let mut datacenters = self.datacenters.values();

@@ -24,6 +24,7 @@ use vsphere_client::types::ManagedObjectReference;
 
 use super::folder::FolderTarget;
 use super::inventory::{DatastoreInfo, Inventory, VmDetails, list};
+use crate::bytes::Bytes;
 use crate::config::JobConfig;
 use crate::error::Error;
 
@@ -58,18 +59,7 @@ pub(crate) fn check(
             plan.new_clone
         )));
     }
-    let datacenter = source
-        .parent
-        .as_ref()
-        .and_then(|folder| inventory.datacenter_of(folder))
-        .or_else(|| inventory.only_datacenter())
-        .ok_or_else(|| {
-            Error::Preflight(format!(
-                "cannot tell which datacenter {} is in (it is in no VM folder): move it into a \
-                 VM folder",
-                source.name
-            ))
-        })?;
+    let datacenter = inventory.datacenter_holding(source)?;
     let folder = FolderTarget::resolve(inventory, &datacenter.vm_folder, &job.folder);
     let source_host = source
         .host
@@ -226,28 +216,12 @@ fn unusable_because(
             "{name} has {} free, but the clone needs {} (the VM's {} of used storage, plus \
              free_space_margin {margin} of the datastore's {}): free space there, or lower \
              free_space_margin",
-            size(free),
-            size(needed),
-            size(source.committed_bytes),
-            size(capacity)
+            Bytes(free),
+            Bytes(needed),
+            Bytes(source.committed_bytes),
+            Bytes(capacity)
         )
     })
-}
-
-/// A size in binary units with one decimal, e.g. `12.3 GiB`.
-fn size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 #[cfg(test)]
@@ -345,12 +319,5 @@ mod tests {
                 .unwrap()
                 .contains("not accessible")
         );
-    }
-
-    #[test]
-    fn sizes_read_in_binary_units() {
-        assert_eq!(size(512), "512 B");
-        assert_eq!(size(1536), "1.5 KiB");
-        assert_eq!(size(60 << 30), "60.0 GiB");
     }
 }

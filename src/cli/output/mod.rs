@@ -61,26 +61,6 @@ pub fn write_table<const N: usize>(
     Ok(())
 }
 
-/// A size in bytes, in binary units with one decimal: `512 B`, `1.5 KiB`, `12.3 GiB`.
-///
-/// ```text
-/// size(1536) == "1.5 KiB"
-/// ```
-pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,17 +74,6 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "  slot  name\n  01    zz_a-01\n  102   zz_a-02\n"
-        );
-    }
-
-    #[test]
-    fn sizes_use_binary_units() {
-        assert_eq!(size(0), "0 B");
-        assert_eq!(size(1023), "1023 B");
-        assert_eq!(size(1536), "1.5 KiB");
-        assert_eq!(
-            size(12 * 1024 * 1024 * 1024 + 300 * 1024 * 1024),
-            "12.3 GiB"
         );
     }
 }
