@@ -71,6 +71,7 @@ fn crashed(job: &JobConfig) -> Report {
         ok: false,
         dry_run: false,
         plan: None,
+        retention: None,
         datastore: None,
         created: None,
         deleted: Vec::new(),

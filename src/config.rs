@@ -23,6 +23,8 @@
 
 use std::time::Duration;
 
+use jiff::tz::TimeZone;
+use rotation_core::retention::{Flavor, Retention, Rules, Zone};
 use serde::{Deserialize, Serialize};
 
 pub use rotation_core::Mode;
@@ -83,6 +85,11 @@ pub struct JobConfig {
     /// powered-on backup is someone's restore in progress: the run stops and says so).
     #[serde(default)]
     pub force: bool,
+    /// A time-based retention policy instead of slots (safe mode only; leave `slots` at its
+    /// default). Its clones are named and marked apart from slot clones (see
+    /// [`RetentionCloneName`](crate::RetentionCloneName)). Default: none, slot rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<RetentionConfig>,
 }
 
 /// How [`JobConfig::vm`] selects the VM.
@@ -117,6 +124,83 @@ pub enum StampZone {
     Local,
     /// UTC: stamps that never repeat at a daylight-saving change.
     Utc,
+}
+
+/// A time-based retention policy ("7 daily, 4 weekly") in the semantics of one tool, as
+/// written in settings: the [`Flavor`], its [`Rules`] and the IANA time zone its calendar
+/// periods are counted in.
+///
+/// [`policy`](Self::policy) validates it into a [`Retention`]. The backups' creation times
+/// are expressed in [`time_zone`](Self::time_zone): borg and PBS count days and weeks in that
+/// zone (DST included); restic counts them in each snapshot's own UTC offset, which is the
+/// offset of that zone at the time the backup was taken, as restic records it.
+///
+/// ```
+/// use vmrotate::RetentionConfig;
+///
+/// let config: RetentionConfig = toml::from_str(r#"
+///     flavor = "borg"
+///     zone = "Europe/Berlin"
+///     rules = { keep_daily = 7, keep_weekly = 4 }
+/// "#)?;
+/// let retention = config.policy()?;
+/// assert_eq!(retention.flavor(), vmrotate::rotation_core::retention::Flavor::Borg);
+///
+/// let unknown = RetentionConfig { zone: Some("Mars/Olympus".into()), ..config };
+/// assert!(unknown.policy().unwrap_err().to_string().contains("Mars/Olympus"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Whose semantics the rules have: `restic`, `borg` or `pbs`.
+    pub flavor: Flavor,
+    /// The rules (`keep_daily`, `keep_weekly`, ...), each with its flavor's meaning.
+    pub rules: Rules,
+    /// The IANA time zone (e.g. `Europe/Berlin`) of the calendar periods. Default: the time
+    /// zone of the machine running vmrotate, as each of the three tools does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+}
+
+impl RetentionConfig {
+    /// The time zone the backups' times are expressed in: [`zone`](Self::zone) resolved from
+    /// the IANA database, or the machine's own zone.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming an unknown zone and how to write a known one.
+    pub fn time_zone(&self) -> Result<TimeZone, Error> {
+        let Some(name) = &self.zone else {
+            return Ok(TimeZone::system());
+        };
+        TimeZone::get(name).map_err(|error| {
+            Error::Config(format!(
+                "unknown time zone {name:?} ({error}): name an IANA time zone such as \
+                 Europe/Berlin or UTC"
+            ))
+        })
+    }
+
+    /// The validated policy: restic buckets by each snapshot's own offset, borg and PBS by
+    /// [`time_zone`](Self::time_zone).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for an unknown zone, or rules the flavor's tool would reject (such
+    /// as an empty restic policy, or `keep_within` for PBS), saying which and why.
+    pub fn policy(&self) -> Result<Retention, Error> {
+        let zone = match self.flavor {
+            Flavor::Restic => {
+                // The zone only sets the snapshots' offsets here, but a wrong name is still
+                // an error: the user meant some zone.
+                self.time_zone()?;
+                Zone::SnapshotOffset
+            }
+            Flavor::Borg | Flavor::Pbs => Zone::TimeZone(self.time_zone()?),
+        };
+        Retention::new(self.flavor, &self.rules, zone).map_err(|error| {
+            Error::Config(format!("invalid {} retention policy: {error}", self.flavor))
+        })
+    }
 }
 
 /// How long each step of a run may take before it is cancelled and the run fails.
@@ -163,11 +247,12 @@ impl JobConfig {
             stamp_zone: StampZone::default(),
             free_space_margin: default_free_space_margin(),
             force: false,
+            retention: None,
         }
     }
 
     /// Checks the settings that need no server: a VM, at least one datastore, slots the mode
-    /// accepts, a sane margin.
+    /// accepts or a valid retention policy (not both), a sane margin.
     ///
     /// # Errors
     /// [`Error::Config`] naming the setting and what to do.
@@ -187,9 +272,37 @@ impl JobConfig {
                 self.free_space_margin
             )));
         }
+        if self.checked_retention()?.is_some() {
+            return Ok(());
+        }
         rotation_core::SlotRotation::new(&self.prefix, &self.vm, self.slots, self.mode)
             .map(drop)
             .map_err(|error| Error::Config(error.to_string()))
+    }
+
+    /// The retention policy, if any, checked: not together with slots, not in compat mode,
+    /// valid for its flavor.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the conflict or the invalid rule.
+    pub(crate) fn checked_retention(&self) -> Result<Option<&RetentionConfig>, Error> {
+        let Some(retention) = &self.retention else {
+            return Ok(None);
+        };
+        if self.slots != default_slots() {
+            return Err(Error::Config(format!(
+                "{} has both {} slots and a retention policy: choose one (remove the slots \
+                 setting, or the retention policy)",
+                self.vm, self.slots
+            )));
+        }
+        if self.mode == Mode::Compat {
+            return Err(Error::Config(format!(
+                "{} has a retention policy in compat mode, which only knows slots: use safe mode",
+                self.vm
+            )));
+        }
+        retention.policy().map(|_| Some(retention))
     }
 }
 
@@ -267,6 +380,89 @@ mod tests {
                 .to_string()
                 .contains("free_space_margin")
         );
+    }
+
+    fn retention(flavor: Flavor, rules: Rules, zone: Option<&str>) -> RetentionConfig {
+        RetentionConfig {
+            flavor,
+            rules,
+            zone: zone.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn retention_resolves_the_zone_for_every_flavor() {
+        let daily = Rules {
+            keep_daily: Some(7),
+            ..Rules::default()
+        };
+        for flavor in [Flavor::Restic, Flavor::Borg, Flavor::Pbs] {
+            let config = retention(flavor, daily.clone(), Some("Europe/Berlin"));
+            assert_eq!(config.policy().unwrap().flavor(), flavor);
+            assert_eq!(
+                config.time_zone().unwrap().iana_name(),
+                Some("Europe/Berlin")
+            );
+            let unknown = retention(flavor, daily.clone(), Some("Europe/Atlantis"));
+            let error = unknown.policy().unwrap_err();
+            assert_eq!(error.kind(), crate::ErrorKind::Config);
+            assert!(error.to_string().contains("Europe/Atlantis"), "{error}");
+        }
+        let local = retention(Flavor::Borg, daily, None);
+        assert_eq!(local.time_zone().unwrap(), TimeZone::system());
+    }
+
+    #[test]
+    fn a_job_has_slots_or_retention_not_both() {
+        let mut job: JobConfig = toml::from_str(
+            r#"
+            vm = "avocado2"
+            datastores = ["NFS_durian"]
+            retention = { flavor = "restic", rules = { keep_daily = 3, keep_weekly = 2 } }
+            "#,
+        )
+        .unwrap();
+        job.validate().unwrap();
+        assert_eq!(
+            toml::from_str::<JobConfig>(&toml::to_string(&job).unwrap()).unwrap(),
+            job
+        );
+        job.slots = 5;
+        assert!(
+            job.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("choose one")
+        );
+        job.slots = 4;
+        job.mode = Mode::Compat;
+        assert!(
+            job.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("safe mode")
+        );
+        job.mode = Mode::Safe;
+        job.retention = Some(retention(Flavor::Restic, Rules::default(), None));
+        assert_eq!(job.validate().unwrap_err().kind(), crate::ErrorKind::Config);
+    }
+
+    #[test]
+    fn retention_refuses_what_the_flavor_refuses() {
+        let empty = retention(Flavor::Restic, Rules::default(), Some("UTC"));
+        let error = empty.policy().unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Config);
+        assert!(error.to_string().contains("restic"), "{error}");
+        // PBS keeps everything without rules, as the tool does.
+        retention(Flavor::Pbs, Rules::default(), Some("UTC"))
+            .policy()
+            .unwrap();
+        let within = Rules {
+            keep_within: Some("2d".into()),
+            ..Rules::default()
+        };
+        let error = retention(Flavor::Pbs, within, None).policy().unwrap_err();
+        assert!(error.to_string().contains("keep_within"), "{error}");
     }
 
     #[test]

@@ -26,18 +26,22 @@ mod events;
 mod find;
 mod job;
 mod list;
+mod prune;
 mod report;
 mod restore;
 
 pub use backup::backup_all;
 pub use bytes::Bytes;
-pub use config::{CloneKind, JobConfig, Mode, StampZone, Timeouts, VmMatch};
+pub use config::{CloneKind, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch};
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventSink};
 pub use find::find_vms;
-pub use job::{CloneMarker, PowerState, RunOptions, backup, unlock};
+pub use job::{
+    CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, backup, unlock,
+};
 pub use list::{Anomaly, Generation, VmBackups, list_backups};
+pub use prune::prune;
 pub use report::{ErrorReport, Report, RunReport};
 pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;

@@ -5,6 +5,7 @@
 
 use jiff::Timestamp;
 use rotation_core::Plan;
+use rotation_core::retention::Decision;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
@@ -25,8 +26,12 @@ pub struct Report {
     pub ok: bool,
     /// Whether this was a dry run: nothing was changed.
     pub dry_run: bool,
-    /// The rotation's plan, once made.
+    /// The rotation's plan, once made (slot rotation).
     pub plan: Option<Plan>,
+    /// The retention policy's decision, once made (retention runs and prunes only): the
+    /// clones kept, with why, and those removed. Absent from the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<Decision>,
     /// The datastore chosen for the new clone, once chosen.
     pub datastore: Option<String>,
     /// The new clone, if it was made.

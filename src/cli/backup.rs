@@ -5,7 +5,10 @@ use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
 use serde::de::DeserializeOwned;
-use vmrotate::{CloneKind, ConnectOptions, JobConfig, Mode, RunOptions, StampZone, VmMatch};
+use vmrotate::rotation_core::retention::{Flavor, Rules};
+use vmrotate::{
+    CloneKind, ConnectOptions, JobConfig, Mode, RetentionConfig, RunOptions, StampZone, VmMatch,
+};
 
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output::{self, Progress};
@@ -13,8 +16,11 @@ use super::{CliError, block_on};
 
 /// Back up VMs: snapshot, clone onto a backup datastore, rotate the generations.
 ///
-/// Each VM gets its own run; one VM's failure does not stop the others. Exit code 0 only if
-/// every VM's backup succeeded.
+/// Generations rotate through --slots, or, with any --keep-* rule, are kept by a time-based
+/// retention policy (restic, borg or PBS semantics); such clones are named
+/// <prefix><vm>-r-<yyyyMMdd>T<HHmmss>Z and never mixed with slot clones. Each VM gets its own
+/// run; one VM's failure does not stop the others. Exit code 0 only if every VM's backup
+/// succeeded.
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
     /// The VMs to back up: exact names (or prefixes with --match prefix).
@@ -23,9 +29,12 @@ pub struct BackupArgs {
     /// A datastore for the clones; repeat it to alternate generations between datastores.
     #[arg(long = "datastore", value_name = "DATASTORE")]
     datastores: Vec<String>,
-    /// Number of slots; slots - 1 generations are kept (one slot stays free).
+    /// Number of slots; slots - 1 generations are kept (one slot stays free). Not with a
+    /// retention policy.
     #[arg(long, default_value_t = 4)]
     slots: u8,
+    #[command(flatten)]
+    retention: RetentionFlags,
     /// Prefix of every clone name.
     #[arg(long, default_value = "zz_")]
     prefix: String,
@@ -63,6 +72,60 @@ pub struct BackupArgs {
     run: RunFlags,
     #[command(flatten)]
     connection: ConnectionArgs,
+}
+
+/// A retention policy on the command line, shared with `vmrotate prune`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub(super) struct RetentionFlags {
+    /// Keep the last N backups (borg: one per second). -1: all, where the flavor allows it.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    keep_last: Option<i64>,
+    /// Keep the newest backup of each of the last N hours.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    keep_hourly: Option<i64>,
+    /// Keep the newest backup of each of the last N days.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    keep_daily: Option<i64>,
+    /// Keep the newest backup of each of the last N ISO 8601 weeks.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    keep_weekly: Option<i64>,
+    /// Keep the newest backup of each of the last N months.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    keep_monthly: Option<i64>,
+    /// Keep the newest backup of each of the last N years.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    keep_yearly: Option<i64>,
+    /// Keep every backup this recent, in the flavor's syntax (restic 2d12h, borg 7d).
+    #[arg(long, value_name = "DURATION")]
+    keep_within: Option<String>,
+    /// Whose retention semantics: restic, borg or pbs [default: restic].
+    #[arg(long, value_name = "TOOL", value_parser = serde_enum::<Flavor>)]
+    flavor: Option<Flavor>,
+    /// The IANA time zone of days and weeks, e.g. Europe/Berlin [default: this machine's].
+    #[arg(long, value_name = "ZONE")]
+    zone: Option<String>,
+}
+
+impl RetentionFlags {
+    /// The policy these flags give, `None` when none is given (slot rotation).
+    pub(super) fn retention(&self) -> Option<RetentionConfig> {
+        let rules = Rules {
+            keep_last: self.keep_last,
+            keep_hourly: self.keep_hourly,
+            keep_daily: self.keep_daily,
+            keep_weekly: self.keep_weekly,
+            keep_monthly: self.keep_monthly,
+            keep_yearly: self.keep_yearly,
+            keep_within: self.keep_within.clone(),
+            ..Rules::default()
+        };
+        let given = rules != Rules::default() || self.flavor.is_some() || self.zone.is_some();
+        given.then(|| RetentionConfig {
+            flavor: self.flavor.unwrap_or(Flavor::Restic),
+            rules,
+            zone: self.zone.clone(),
+        })
+    }
 }
 
 /// The flags of a run of several jobs, shared with `vmrotate run`.
@@ -137,6 +200,7 @@ impl BackupArgs {
                 };
                 job.free_space_margin = self.free_space_margin;
                 job.force = self.force;
+                job.retention = self.retention.retention();
                 job
             })
             .collect()
@@ -172,7 +236,7 @@ pub(super) fn run_jobs(
 }
 
 /// Parses a command-line value with the serde name of a library enum (e.g. `linked`).
-fn serde_enum<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+pub(super) fn serde_enum<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_value(serde_json::Value::String(text.to_owned()))
         .map_err(|error| error.to_string())
 }

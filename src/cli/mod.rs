@@ -18,6 +18,7 @@ mod keyring;
 mod list;
 mod output;
 mod plan;
+mod prune;
 mod restore;
 mod run;
 mod unlock;
@@ -47,6 +48,7 @@ enum Command {
     Run(run::RunArgs),
     Unlock(unlock::UnlockArgs),
     Plan(plan::PlanArgs),
+    Prune(prune::PruneArgs),
     #[cfg(feature = "keyring")]
     Keyring(keyring::KeyringArgs),
 }
@@ -142,6 +144,7 @@ pub fn run() -> ExitCode {
         Command::Unlock(args) => unlock::run(args),
         Command::List(args) => list::run(args),
         Command::Restore(args) => restore::run(args),
+        Command::Prune(args) => prune::run(args),
         #[cfg(feature = "keyring")]
         Command::Keyring(args) => keyring::run(args),
     };

@@ -40,7 +40,7 @@ pub(super) async fn make(
         source_name: prepared.source.details.name.clone(),
         source_instance_uuid: prepared.source.uuid.clone(),
         created: run.at,
-        slot: prepared.plan.current,
+        rotation: prepared.plan.clone_policy(),
         prefix: job.prefix.clone(),
         run: run.id.clone(),
         version: VERSION.to_owned(),

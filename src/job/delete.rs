@@ -1,16 +1,19 @@
-//! Deleting the clones the plan rotates out, once the new clone is verified.
+//! Deleting the clones a plan rotates out, once the new clone is verified (or, for a prune,
+//! right away).
 
 use vsphere_client::object::VirtualMachine;
 use vsphere_client::types::ManagedObjectReference;
 
 use super::crash::{CrashHook, Step};
+use super::generations;
 use super::inventory::{Inventory, PowerState, VmDetails};
-use super::run::{Prepared, Run};
+use super::run::{Run, Source};
 use crate::config::Mode;
 use crate::error::Error;
 use crate::events::Event;
 
-/// Deletes the plan's deletions in order. Each is read again first: in safe mode it must still
+/// Deletes `names`, in order, among `generations` (the source's clones the plan was made
+/// from). Each is read again first: in safe mode it must still
 /// carry this VM's marker, and it must be powered off unless the job forces (then it is
 /// powered off first). The source VM is never deleted.
 ///
@@ -19,10 +22,12 @@ use crate::events::Event;
 /// the calls' [`Error::Vsphere`] (the deletes after a failed one are left to the next run).
 pub(super) async fn rotated_out(
     run: &mut Run<'_>,
-    prepared: &Prepared,
+    source: &Source,
+    names: &[&str],
+    generations: &[VmDetails],
     crash: CrashHook,
 ) -> Result<(), Error> {
-    let targets = targets(prepared);
+    let targets = targets(names, generations);
     if targets.is_empty() {
         return Ok(());
     }
@@ -36,7 +41,7 @@ pub(super) async fn rotated_out(
             ));
             continue;
         };
-        if let Some(reason) = refusal(run, prepared, clone) {
+        if let Some(reason) = refusal(run, source, clone) {
             refused.push(reason);
             continue;
         }
@@ -60,30 +65,30 @@ pub(super) async fn rotated_out(
     }
 }
 
-/// The VMs the plan deletes, matched by name to the generations it was made from (a name
-/// several VMs share matches them in turn).
-fn targets(prepared: &Prepared) -> Vec<ManagedObjectReference> {
+/// The VMs named `names`, matched to `generations` (a name several VMs share matches them in
+/// turn).
+fn targets(names: &[&str], generations: &[VmDetails]) -> Vec<ManagedObjectReference> {
     let mut taken: Vec<&ManagedObjectReference> = Vec::new();
-    for name in prepared.plan.deletions() {
-        let next = prepared
-            .generations
+    for name in names {
+        let next = generations
             .iter()
-            .find(|vm| vm.name == name && !taken.contains(&&vm.moref));
+            .find(|vm| vm.name == *name && !taken.contains(&&vm.moref));
         taken.extend(next.map(|vm| &vm.moref));
     }
     taken.into_iter().cloned().collect()
 }
 
 /// Why `clone` must not be deleted, if it must not.
-fn refusal(run: &Run<'_>, prepared: &Prepared, clone: &VmDetails) -> Option<String> {
-    let source = &prepared.source;
+fn refusal(run: &Run<'_>, source: &Source, clone: &VmDetails) -> Option<String> {
     if clone.moref == source.details.moref {
         return Some(format!(
             "{} is the VM being backed up: it is never deleted",
             clone.name
         ));
     }
-    if run.job.mode == Mode::Safe && !clone.is_backup_of(&source.uuid) {
+    if (run.job.mode == Mode::Safe && !clone.is_backup_of(&source.uuid))
+        || !generations::same_scheme(run.job, clone)
+    {
         return Some(format!(
             "{} no longer carries vmrotate's marker for {}, so safe mode leaves it",
             clone.name, source.details.name

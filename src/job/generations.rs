@@ -3,13 +3,17 @@
 //! - [`Mode::Safe`]: only VMs carrying vmrotate's marker for this source (its instance UUID).
 //!   Look-alikes without it are reported and never touched.
 //! - [`Mode::Compat`]: every VM the script's `-like` patterns would match, marked or not.
+//!
+//! Slot runs never count clones marked as a retention policy's, and retention runs (safe mode
+//! only) count nothing else: each scheme leaves the other's clones alone.
 
 use rotation_core::like::LikePattern;
 use rotation_core::{CloneName, Existing};
 use vsphere_client::types::ManagedObjectReference;
 
 use super::inventory::{Inventory, VmDetails};
-use super::marker::MarkerState;
+use super::marker::{ClonePolicy, MarkerState};
+use super::retention_name::RetentionCloneName;
 use crate::config::{JobConfig, Mode};
 
 /// The VMs that may be `job`'s clones, by name alone: those starting with `<prefix><key>`
@@ -32,9 +36,20 @@ pub(crate) fn candidates(
         .collect()
 }
 
-/// Whether `name` is exactly one of `job`'s clone names.
+/// Whether `name` is exactly one of `job`'s clone names, slot or retention.
 pub(crate) fn is_clone_name(job: &JobConfig, name: &str) -> bool {
     CloneName::parse(&job.prefix, name).is_ok_and(|clone| clone.key() == job.vm)
+        || RetentionCloneName::parse(&job.prefix, name).is_some_and(|clone| clone.key() == job.vm)
+}
+
+/// Whether `vm` belongs to the rotation scheme of `job`: its marker says retention exactly
+/// when the job has a retention policy (unmarked VMs belong to slot rotation, as in compat
+/// mode).
+pub(crate) fn same_scheme(job: &JobConfig, vm: &VmDetails) -> bool {
+    let retention_clone = vm
+        .valid_marker()
+        .is_some_and(|marker| marker.rotation == ClonePolicy::Retention);
+    retention_clone == job.retention.is_some()
 }
 
 /// The generations a run counts, and what it noticed about the VMs it left out.
@@ -61,7 +76,7 @@ impl Selection {
 /// Sorts `candidates` into `job`'s generations (as its mode counts them) and the others.
 pub(crate) fn select(job: &JobConfig, source_uuid: &str, candidates: Vec<VmDetails>) -> Selection {
     let mut selection = Selection::default();
-    for vm in candidates {
+    for vm in candidates.into_iter().filter(|vm| same_scheme(job, vm)) {
         if job.mode == Mode::Compat || vm.is_backup_of(source_uuid) {
             selection.generations.push(vm);
         } else if is_clone_name(job, &vm.name) {

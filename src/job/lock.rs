@@ -48,10 +48,16 @@ impl Holder {
     }
 }
 
-/// The longest a run of `job` may hold its lock: see [`unlock`].
-pub(crate) fn lifetime(job: &JobConfig) -> Duration {
+/// The longest a run of `job` that deletes `deletes` clones may hold its lock (slot runs
+/// count one delete per slot, however many they plan): see [`unlock`].
+pub(crate) fn lifetime(job: &JobConfig, deletes: usize) -> Duration {
     let timeouts = &job.timeouts;
-    timeouts.snapshot * 2 + timeouts.clone + timeouts.delete * u32::from(job.slots) + LIFETIME_SLACK
+    let deletes = match job.retention {
+        None => u32::from(job.slots),
+        Some(_) => u32::try_from(deletes).unwrap_or(u32::MAX),
+    };
+    (timeouts.snapshot * 2 + timeouts.clone + LIFETIME_SLACK)
+        .saturating_add(timeouts.delete.saturating_mul(deletes))
 }
 
 /// The vmrotate run snapshots in a VM's snapshot tree; a user's snapshots never count.
@@ -366,6 +372,22 @@ mod tests {
     fn the_lifetime_covers_every_timeout() {
         let job = JobConfig::new("avocado2", vec!["NFS_durian".into()]);
         // 2 x 30 min + 6 h + 4 x 30 min + 10 min
-        assert_eq!(lifetime(&job), Duration::from_secs(9 * 3600 + 10 * 60));
+        assert_eq!(lifetime(&job, 1), Duration::from_secs(9 * 3600 + 10 * 60));
+        let retention = JobConfig {
+            retention: Some(crate::RetentionConfig {
+                flavor: rotation_core::retention::Flavor::Restic,
+                rules: rotation_core::retention::Rules {
+                    keep_last: Some(1),
+                    ..Default::default()
+                },
+                zone: None,
+            }),
+            ..job
+        };
+        // 2 x 30 min + 6 h + 10 x 30 min + 10 min: one delete per clone the policy removes
+        assert_eq!(
+            lifetime(&retention, 10),
+            Duration::from_secs(12 * 3600 + 10 * 60)
+        );
     }
 }

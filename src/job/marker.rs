@@ -12,6 +12,10 @@ const SOURCE_NAME: &str = "vmrotate.source.name";
 const SOURCE_UUID: &str = "vmrotate.source.instanceUuid";
 const CREATED: &str = "vmrotate.createdUtc";
 const SLOT: &str = "vmrotate.slot";
+const POLICY: &str = "vmrotate.policy";
+/// The value of [`POLICY`] on clones a retention policy rotates; without the key, a clone is
+/// a slot clone (as every clone made before retention existed).
+const RETENTION: &str = "retention";
 const PREFIX: &str = "vmrotate.prefix";
 const RUN: &str = "vmrotate.run";
 const VERSION: &str = "vmrotate.version";
@@ -26,7 +30,8 @@ const SNAPSHOT_NAME_PREFIX: &str = "vmrotate-run ";
 /// | `vmrotate.source.name` | the source VM's name |
 /// | `vmrotate.source.instanceUuid` | the source VM's `config.instanceUuid` |
 /// | `vmrotate.createdUtc` | when the run was taken, RFC 3339 UTC, exact |
-/// | `vmrotate.slot` | the rotation slot, `1`..`99` |
+/// | `vmrotate.slot` | the rotation slot, `1`..`99` (slot clones only) |
+/// | `vmrotate.policy` | `retention` on clones a retention policy rotates (absent on slot clones) |
 /// | `vmrotate.prefix` | the clone name prefix, e.g. `zz_` |
 /// | `vmrotate.run` | the id of the run that made the clone |
 /// | `vmrotate.version` | the vmrotate version that made it |
@@ -35,7 +40,7 @@ const SNAPSHOT_NAME_PREFIX: &str = "vmrotate-run ";
 /// the same for people. Keys are matched without regard to case; a key set to the empty
 /// string counts as absent (vSphere deletes keys set to "", which is how a restore strips the
 /// marker). Safe mode counts and deletes only clones whose marker names the source's instance
-/// UUID.
+/// UUID, and a slot run counts only slot clones, a retention run only retention clones.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CloneMarker {
     /// The source VM's name when the clone was made.
@@ -44,14 +49,24 @@ pub struct CloneMarker {
     pub source_instance_uuid: String,
     /// When the run was taken, exactly.
     pub created: Timestamp,
-    /// The clone's rotation slot.
-    pub slot: Slot,
+    /// What rotates the clone out: its slot, or a retention policy.
+    pub rotation: ClonePolicy,
     /// The clone name prefix.
     pub prefix: String,
     /// The id of the run that made it.
     pub run: String,
     /// The vmrotate version that made it.
     pub version: String,
+}
+
+/// What rotates a clone out, as its [`CloneMarker`] records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClonePolicy {
+    /// Slot rotation: the clone holds this slot until a later run reuses it.
+    Slot(Slot),
+    /// A time-based retention policy (see `docs/backup-job.md`, "Retention").
+    Retention,
 }
 
 /// What a VM's `extraConfig` says about vmrotate.
@@ -72,7 +87,10 @@ impl CloneMarker {
             (SOURCE_NAME, self.source_name.clone()),
             (SOURCE_UUID, self.source_instance_uuid.clone()),
             (CREATED, self.created.to_string()),
-            (SLOT, self.slot.get().to_string()),
+            match self.rotation {
+                ClonePolicy::Slot(slot) => (SLOT, slot.get().to_string()),
+                ClonePolicy::Retention => (POLICY, RETENTION.to_owned()),
+            },
             (PREFIX, self.prefix.clone()),
             (RUN, self.run.clone()),
             (VERSION, self.version.clone()),
@@ -81,15 +99,14 @@ impl CloneMarker {
 
     /// The annotation (notes) of the clone, for people looking at it in the vSphere Client.
     pub(crate) fn annotation(&self) -> String {
+        let rotation = match self.rotation {
+            ClonePolicy::Slot(slot) => format!("rotation slot {slot}"),
+            ClonePolicy::Retention => "kept by a retention policy".to_owned(),
+        };
         format!(
-            "Backup of {} (instance UUID {}) taken {} by vmrotate {} (run {}), rotation slot {}. \
+            "Backup of {} (instance UUID {}) taken {} by vmrotate {} (run {}), {rotation}. \
              vmrotate deletes it when it rotates out; power it on only to restore.",
-            self.source_name,
-            self.source_instance_uuid,
-            self.created,
-            self.version,
-            self.run,
-            self.slot
+            self.source_name, self.source_instance_uuid, self.created, self.version, self.run,
         )
     }
 
@@ -123,18 +140,28 @@ impl CloneMarker {
         };
         let parsed = (|| {
             let created = lookup(CREATED)?;
-            let slot = lookup(SLOT)?;
+            let rotation = match lookup(POLICY).ok() {
+                Some(policy) if policy.eq_ignore_ascii_case(RETENTION) => ClonePolicy::Retention,
+                Some(policy) => {
+                    return Err(format!("its {POLICY} \"{policy}\" is not \"{RETENTION}\""));
+                }
+                None => {
+                    let slot = lookup(SLOT)?;
+                    ClonePolicy::Slot(
+                        slot.parse()
+                            .ok()
+                            .and_then(Slot::new)
+                            .ok_or_else(|| format!("its {SLOT} \"{slot}\" is no slot 1..99"))?,
+                    )
+                }
+            };
             Ok::<_, String>(CloneMarker {
                 source_name: lookup(SOURCE_NAME)?.to_owned(),
                 source_instance_uuid: lookup(SOURCE_UUID)?.to_owned(),
                 created: created
                     .parse()
                     .map_err(|error| format!("its {CREATED} \"{created}\" is no time: {error}"))?,
-                slot: slot
-                    .parse()
-                    .ok()
-                    .and_then(Slot::new)
-                    .ok_or_else(|| format!("its {SLOT} \"{slot}\" is no slot 1..99"))?,
+                rotation,
                 prefix: lookup(PREFIX)?.to_owned(),
                 run: lookup(RUN)?.to_owned(),
                 version: lookup(VERSION)?.to_owned(),
@@ -224,7 +251,7 @@ mod tests {
             source_name: "avocado2".into(),
             source_instance_uuid: "bfff331f-7f07-572d-951e-edd3701dc061".into(),
             created: "2019-09-25T02:41:00Z".parse().unwrap(),
-            slot: Slot::new(2).unwrap(),
+            rotation: ClonePolicy::Slot(Slot::new(2).unwrap()),
             prefix: "zz_".into(),
             run: "1569379260000.42.1".into(),
             version: "0.1.0".into(),
@@ -252,6 +279,31 @@ mod tests {
         assert!(marker.is_backup_of("BFFF331F-7F07-572D-951E-EDD3701DC061"));
         assert!(!marker.is_backup_of("another"));
         assert!(marker.annotation().contains("Backup of avocado2"));
+    }
+
+    #[test]
+    fn a_retention_marker_has_a_policy_and_no_slot() {
+        let marker = CloneMarker {
+            rotation: ClonePolicy::Retention,
+            ..marker()
+        };
+        let written = marker.entries();
+        assert!(written.contains(&(POLICY, RETENTION.to_owned())));
+        assert!(written.iter().all(|(key, _)| *key != SLOT));
+        assert_eq!(
+            CloneMarker::read(&entries(&marker)),
+            MarkerState::Valid(marker.clone())
+        );
+        assert!(marker.annotation().contains("retention policy"));
+        let mut unknown = entries(&marker);
+        unknown.push(extra_config_entry(POLICY, "forever"));
+        unknown.retain(|entry| {
+            !matches!(entry, AnyOptionValue::OptionValue(OptionValue { key, value: Some(Value::String(value)) }) if key == POLICY && value == RETENTION)
+        });
+        let MarkerState::Damaged(problem) = CloneMarker::read(&unknown) else {
+            panic!("expected a damaged marker");
+        };
+        assert!(problem.contains("forever"), "{problem}");
     }
 
     #[test]

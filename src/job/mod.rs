@@ -9,8 +9,11 @@ pub(crate) mod generations;
 pub(crate) mod inventory;
 pub(crate) mod lock;
 pub(crate) mod marker;
+mod plan;
 mod preflight;
-mod run;
+mod retention;
+mod retention_name;
+pub(crate) mod run;
 
 use jiff::Timestamp;
 use vsphere_client::Client;
@@ -18,7 +21,8 @@ use vsphere_client::types::{ManagedObjectReference, Value};
 
 pub use inventory::PowerState;
 pub use lock::unlock;
-pub use marker::CloneMarker;
+pub use marker::{CloneMarker, ClonePolicy};
+pub use retention_name::RetentionCloneName;
 
 use crate::config::JobConfig;
 use crate::events::EventSink;
@@ -66,8 +70,10 @@ impl Default for RunOptions {
 /// 3. **Plan** with [`rotation_core`] (safe mode counts only clones carrying vmrotate's
 ///    [marker](CloneMarker) for this VM, ordered by the marker's exact creation time) and
 ///    **preflight**: the new name is free, a datastore can take the clone (consecutive
-///    generations alternate between datastores), the folder. A dry run stops here and changes
-///    nothing.
+///    generations alternate between datastores), the folder. With a
+///    [retention policy](crate::RetentionConfig) the plan is the policy's decision over the
+///    source's retention clones and the new one, counted apart from slot clones. A dry run
+///    stops here and changes nothing.
 /// 4. Create the folder if missing, take the run's **snapshot** (no memory; quiesced if asked
 ///    and the VM runs) \[`after-snapshot`\], and confirm the lock against racing runs
 ///    \[`after-lock`\].

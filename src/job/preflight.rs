@@ -19,7 +19,6 @@
 //! (`summary.storage.committed`) plus `free_space_margin` times the datastore's capacity:
 //! the margin is the share of the datastore that must stay free after the clone.
 
-use rotation_core::Plan;
 use vsphere_client::types::ManagedObjectReference;
 
 use super::folder::FolderTarget;
@@ -39,7 +38,8 @@ pub(crate) struct Placement {
     pub warnings: Vec<String>,
 }
 
-/// Checks that the run `plan` describes can go ahead and places its clone.
+/// Checks that a run can make the clone `new_clone` and places it, with `deleted` (the names
+/// the run deletes afterwards) left out of the datastore choice.
 ///
 /// # Errors
 /// [`Error::Preflight`] when the name is taken, no datastore can take the clone or the VM's
@@ -49,14 +49,15 @@ pub(crate) fn check(
     inventory: &Inventory,
     job: &JobConfig,
     source: &VmDetails,
-    plan: &Plan,
+    new_clone: &str,
+    deleted: &[&str],
     generations: &[VmDetails],
 ) -> Result<Placement, Error> {
-    if inventory.has_vm_named(&plan.new_clone) {
+    if inventory.has_vm_named(new_clone) {
         return Err(Error::Preflight(format!(
             "a VM named {} already exists, so the new clone cannot take that name: rename or \
              remove that VM, or run again a minute later",
-            plan.new_clone
+            new_clone
         )));
     }
     let datacenter = inventory.datacenter_holding(source)?;
@@ -100,7 +101,7 @@ pub(crate) fn check(
     let mut hosts = vec![source_host];
     hosts.extend(target_host.filter(|host| host.moref != source_host.moref));
     let mut rejected = Vec::new();
-    for index in preference(&configured, plan, generations) {
+    for index in preference(&configured, deleted, generations) {
         let datastore = configured[index];
         match unusable_because(datastore, &hosts, source, job.free_space_margin) {
             None => {
@@ -155,8 +156,11 @@ fn resolve_datastores<'a>(
 
 /// The order in which to try the configured datastores: starting after the one holding the
 /// newest generation the plan keeps (see the [module docs](self)).
-fn preference(configured: &[&DatastoreInfo], plan: &Plan, generations: &[VmDetails]) -> Vec<usize> {
-    let deleted: Vec<&str> = plan.deletions().collect();
+fn preference(
+    configured: &[&DatastoreInfo],
+    deleted: &[&str],
+    generations: &[VmDetails],
+) -> Vec<usize> {
     let newest_kept = generations
         .iter()
         .filter(|generation| !deleted.contains(&generation.name.as_str()))
@@ -263,6 +267,10 @@ mod tests {
         }
     }
 
+    fn deletions(plan: &rotation_core::Plan) -> Vec<&str> {
+        plan.deletions().collect()
+    }
+
     #[test]
     fn the_clone_goes_after_the_datastore_of_the_newest_kept_generation() {
         let (a, b, c) = (datastore("A"), datastore("B"), datastore("C"));
@@ -274,9 +282,11 @@ mod tests {
         ];
         let names: Vec<&str> = generations.iter().map(|g| g.name.as_str()).collect();
         let plan = rotation.plan(names, "201909030241".parse().unwrap());
-        assert_eq!(preference(&configured, &plan, &generations), [2, 0, 1]);
-        let empty = rotation.plan(Vec::<&str>::new(), "201909030241".parse().unwrap());
-        assert_eq!(preference(&configured, &empty, &[]), [0, 1, 2]);
+        assert_eq!(
+            preference(&configured, &deletions(&plan), &generations),
+            [2, 0, 1]
+        );
+        assert_eq!(preference(&configured, &[], &[]), [0, 1, 2]);
     }
 
     #[test]
@@ -286,7 +296,10 @@ mod tests {
         let generations = [clone_on("zz_vm-01-201909010241", &a)];
         let plan = rotation.plan(["zz_vm-01-201909010241"], "201909020241".parse().unwrap());
         assert_eq!(plan.deletions().count(), 1);
-        assert_eq!(preference(&[&a, &b], &plan, &generations), [0, 1]);
+        assert_eq!(
+            preference(&[&a, &b], &deletions(&plan), &generations),
+            [0, 1]
+        );
     }
 
     #[test]

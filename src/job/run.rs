@@ -4,7 +4,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use rotation_core::{Plan, SlotRotation, Stamp};
+use rotation_core::{SlotRotation, Stamp};
 use vsphere_client::Client;
 use vsphere_client::object::VirtualMachine;
 use vsphere_client::types::ManagedObjectReference;
@@ -12,12 +12,13 @@ use vsphere_client::types::ManagedObjectReference;
 use super::clone::{self, Expected};
 use super::crash::{CrashHook, Step};
 use super::folder::FolderTarget;
-use super::generations;
+use super::generations::{self, Selection};
 use super::inventory::{Inventory, PowerState, VmDetails};
 use super::lock::{self, Holder, RunSnapshot};
 use super::marker::SnapshotMarker;
+use super::plan::{RunPlan, oldest_first};
 use super::preflight::{self, Placement};
-use super::{RunOptions, delete};
+use super::{RunOptions, delete, retention};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
 use crate::events::{Event, EventSink, Events};
@@ -27,7 +28,7 @@ use crate::report::{ErrorReport, Report};
 pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The source VM of a run, as found.
-pub(super) struct Source {
+pub(crate) struct Source {
     pub vm: VirtualMachine,
     pub details: VmDetails,
     /// Its `config.instanceUuid`, which its clones' markers name.
@@ -37,14 +38,14 @@ pub(super) struct Source {
 /// What the checks decided, for the steps that change things.
 pub(super) struct Prepared {
     pub source: Source,
-    pub plan: Plan,
+    pub plan: RunPlan,
     pub placement: Placement,
     /// The generations the plan was made from.
     pub generations: Vec<VmDetails>,
 }
 
 /// One VM's backup run in progress.
-pub(super) struct Run<'a> {
+pub(crate) struct Run<'a> {
     pub client: &'a Client,
     pub job: &'a JobConfig,
     /// The run's id: in its snapshot's name and its clone's marker.
@@ -57,7 +58,7 @@ pub(super) struct Run<'a> {
 }
 
 impl<'a> Run<'a> {
-    pub(super) fn new(
+    pub(crate) fn new(
         client: &'a Client,
         job: &'a JobConfig,
         options: &RunOptions,
@@ -71,6 +72,7 @@ impl<'a> Run<'a> {
             ok: false,
             dry_run: options.dry_run,
             plan: None,
+            retention: None,
             datastore: None,
             created: None,
             deleted: Vec::new(),
@@ -93,12 +95,21 @@ impl<'a> Run<'a> {
 
     /// Runs every step and returns the report.
     pub(super) async fn go(mut self) -> Report {
+        self.emit_started();
+        let outcome = self.steps().await;
+        self.finish(outcome)
+    }
+
+    fn emit_started(&self) {
         self.events.emit(Event::Started {
             vm: self.events.vm(),
             run: self.id.clone(),
             dry_run: self.dry_run,
         });
-        let outcome = self.steps().await;
+    }
+
+    /// The report, once the steps' `outcome` is known.
+    fn finish(mut self, outcome: Result<(), Error>) -> Report {
         self.report.finished = Timestamp::now();
         match outcome {
             Ok(()) => {
@@ -135,40 +146,14 @@ impl<'a> Run<'a> {
     /// preflight.
     async fn prepare(&mut self) -> Result<Prepared, Error> {
         let job = self.job;
-        let rotation = SlotRotation::new(&job.prefix, &job.vm, job.slots, job.mode)
-            .map_err(|error| Error::Config(error.to_string()))?;
-        let stamp = stamp(self.at, job.stamp_zone)?;
-
-        let inventory = Inventory::read(self.client)
-            .await
-            .map_err(|error| error.during(|| "reading the inventory".into()))?;
-        let (source, candidates) = self.find(&inventory).await?;
-        let name = &source.details.name;
-        let stale = lock::check(
-            self.client,
-            name,
-            lock::run_snapshots(source.details.snapshots.as_ref()),
-        )
-        .await
-        .map_err(|error| error.during(|| format!("checking the snapshots of {name}")))?;
-        self.clear_stale(stale)
-            .await
-            .map_err(|error| error.during(|| format!("removing a stale snapshot of {name}")))?;
-
-        let selection = generations::select(job, &source.uuid, candidates);
-        self.report
-            .warnings
-            .extend(selection.warnings.iter().cloned());
-        let plan = rotation.plan(selection.existing(), stamp);
-        self.report.plan = Some(plan.clone());
-        if let Some(blocked) = &plan.blocked {
-            return Err(Error::Preflight(blocked.clone()));
-        }
+        let (inventory, source, selection) = self.survey().await?;
+        let plan = self.plan(&selection)?;
         let placement = preflight::check(
             &inventory,
             job,
             &source.details,
-            &plan,
+            plan.new_clone(),
+            &plan.deletions(),
             &selection.generations,
         )?;
         self.report.datastore = Some(placement.datastore.name.clone());
@@ -188,6 +173,89 @@ impl<'a> Run<'a> {
             placement,
             generations: selection.generations,
         })
+    }
+
+    /// Steps 1 and 2 and the first half of 3: read the inventory, find the source and its
+    /// clones, check the lock (removing stale snapshots), and sort out the generations.
+    async fn survey(&mut self) -> Result<(Inventory, Source, Selection), Error> {
+        let job = self.job;
+        let inventory = Inventory::read(self.client)
+            .await
+            .map_err(|error| error.during(|| "reading the inventory".into()))?;
+        let (source, candidates) = self.find(&inventory).await?;
+        let name = &source.details.name;
+        let stale = lock::check(
+            self.client,
+            name,
+            lock::run_snapshots(source.details.snapshots.as_ref()),
+        )
+        .await
+        .map_err(|error| error.during(|| format!("checking the snapshots of {name}")))?;
+        self.clear_stale(stale)
+            .await
+            .map_err(|error| error.during(|| format!("removing a stale snapshot of {name}")))?;
+        let selection = generations::select(job, &source.uuid, candidates);
+        self.report
+            .warnings
+            .extend(selection.warnings.iter().cloned());
+        Ok((inventory, source, selection))
+    }
+
+    /// The plan of a backup: slot rotation, or the job's retention policy with the new clone.
+    fn plan(&mut self, selection: &Selection) -> Result<RunPlan, Error> {
+        let job = self.job;
+        if let Some(config) = &job.retention {
+            let plan = retention::plan(job, config, &selection.generations, self.at)?;
+            self.report.retention = Some(plan.decision.clone());
+            return Ok(RunPlan::Retention(plan));
+        }
+        let rotation = SlotRotation::new(&job.prefix, &job.vm, job.slots, job.mode)
+            .map_err(|error| Error::Config(error.to_string()))?;
+        let plan = rotation.plan(selection.existing(), stamp(self.at, job.stamp_zone)?);
+        self.report.plan = Some(plan.clone());
+        match &plan.blocked {
+            Some(blocked) => Err(Error::Preflight(blocked.clone())),
+            None => Ok(RunPlan::Slots(plan)),
+        }
+    }
+
+    /// Runs a prune and returns the report: the job's retention policy applied at the run's
+    /// time to the source's retention clones, and what it removes deleted (unless a dry run),
+    /// with the same checks as a backup's deletes. No clone is made and no snapshot taken.
+    pub(crate) async fn prune(mut self) -> Report {
+        self.emit_started();
+        let outcome = self.prune_steps().await;
+        self.finish(outcome)
+    }
+
+    async fn prune_steps(&mut self) -> Result<(), Error> {
+        let job = self.job;
+        if job.vm.trim().is_empty() {
+            return Err(Error::Config("no VM given: name the VM to prune".into()));
+        }
+        let Some(config) = job.checked_retention()? else {
+            return Err(Error::Config(format!(
+                "pruning {} needs a retention policy: pass at least one --keep-* rule",
+                job.vm
+            )));
+        };
+        let crash = CrashHook::from_env()?;
+        let (_, source, selection) = self.survey().await?;
+        let decision = retention::decide(config, &selection.generations, None, self.at)?;
+        self.report.retention = Some(decision.clone());
+        if self.dry_run {
+            return Ok(());
+        }
+        let name = &source.details.name;
+        delete::rotated_out(
+            self,
+            &source,
+            &oldest_first(&decision.remove),
+            &selection.generations,
+            crash,
+        )
+        .await
+        .map_err(|error| error.during(|| format!("pruning the clones of {name}")))
     }
 
     /// Finds the source VM and the details of the VMs that may be its clones.
@@ -258,7 +326,7 @@ impl<'a> Run<'a> {
             host: holder.host,
             pid: holder.pid,
             started: self.report.started,
-            stale_after_s: lock::lifetime(job).as_secs(),
+            stale_after_s: lock::lifetime(job, prepared.plan.deletions().len()).as_secs(),
             version: VERSION.to_owned(),
         };
         let quiesce = job.quiesce && source.details.power_state == PowerState::PoweredOn;
@@ -272,7 +340,7 @@ impl<'a> Run<'a> {
         crash.reached(Step::AfterSnapshot);
 
         let expected = Expected {
-            name: &prepared.plan.new_clone,
+            name: prepared.plan.new_clone(),
             folder: folder.moref(),
             datastore: &placement.datastore,
         };
@@ -336,9 +404,15 @@ impl<'a> Run<'a> {
             .await
             .map_err(|error| error.during(|| format!("verifying the clone {}", expected.name)))?;
         crash.reached(Step::AfterVerify);
-        delete::rotated_out(self, prepared, crash)
-            .await
-            .map_err(|error| error.during(|| format!("deleting the old clones of {name}")))
+        delete::rotated_out(
+            self,
+            source,
+            &prepared.plan.deletions(),
+            &prepared.generations,
+            crash,
+        )
+        .await
+        .map_err(|error| error.during(|| format!("deleting the old clones of {name}")))
     }
 
     /// Adds a warning to the report.

@@ -10,6 +10,7 @@ mod crash;
 mod locking;
 mod parallel;
 mod restore;
+mod retention;
 mod rotation;
 mod safety;
 mod schema;

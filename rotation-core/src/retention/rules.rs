@@ -1,6 +1,6 @@
 //! The rules as written by the user, and the checks every flavor shares.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Flavor, RetentionError};
 
@@ -22,7 +22,7 @@ use super::{Flavor, RetentionError};
 /// });
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
     /// The last N snapshots (restic, PBS); in borg, an alias of `keep_secondly`.
