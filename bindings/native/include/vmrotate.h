@@ -28,6 +28,8 @@ char *vmr_version(void);
 
 char *vmr_plan(const char *request_json);
 
+char *vmr_retention_plan(const char *request_json);
+
 char *vmr_client_new(const char *config_json, VmrClient **out_client);
 
 char *vmr_call(const VmrClient *client, const char *request_json);

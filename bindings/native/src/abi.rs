@@ -16,6 +16,7 @@ use crate::connect::ConnectRequest;
 use crate::error::AbiError;
 use crate::events::VmrEventCallback;
 use crate::plan::PlanRequest;
+use crate::retention::RetentionRequest;
 
 /// The ABI's version: it changes when a function, a request or a reply changes incompatibly.
 pub const VMR_ABI_VERSION: u32 = 1;
@@ -49,6 +50,20 @@ pub unsafe extern "C" fn vmr_plan(request_json: *const c_char) -> *mut c_char {
         // SAFETY: the caller's promise.
         let request: PlanRequest = unsafe { read_json(request_json, "request_json") }?;
         request.plan()
+    })
+}
+
+/// Which snapshots a time-based retention policy keeps and removes, and why, offline:
+/// `request_json` is a retention request, the reply's `ok` a decision (docs/native-abi.md).
+///
+/// # Safety
+/// `request_json` is null or a NUL-terminated string valid during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vmr_retention_plan(request_json: *const c_char) -> *mut c_char {
+    respond(|| {
+        // SAFETY: the caller's promise.
+        let request: RetentionRequest = unsafe { read_json(request_json, "request_json") }?;
+        request.decide()
     })
 }
 

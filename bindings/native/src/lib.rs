@@ -10,6 +10,7 @@
 //! |---|---|
 //! | [`vmr_version`] | the library's and the ABI's version |
 //! | [`vmr_plan`] | plans one rotation offline ([`vmrotate::rotation_core`]) |
+//! | [`vmr_retention_plan`] | applies a time-based retention policy offline ([`vmrotate::RetentionConfig`]) |
 //! | [`vmr_client_new`] | connects and logs in; the client owns its Tokio runtime |
 //! | [`vmr_call`] | `backup`, `list`, `restore`, `unlock`, `events` (poll), `logout` |
 //! | [`vmr_client_set_event_callback`] | progress events through a callback instead of polling |
@@ -41,10 +42,11 @@ mod error;
 mod events;
 mod plan;
 mod reply;
+mod retention;
 
 pub use abi::{
     VMR_ABI_VERSION, vmr_call, vmr_client_free, vmr_client_new, vmr_client_set_event_callback,
-    vmr_plan, vmr_string_free, vmr_version,
+    vmr_plan, vmr_retention_plan, vmr_string_free, vmr_version,
 };
 pub use client::VmrClient;
 pub use events::VmrEventCallback;

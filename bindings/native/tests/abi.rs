@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use vcsim::Simulator;
 use vmrotate_native::{
     VmrClient, vmr_call, vmr_client_free, vmr_client_new, vmr_client_set_event_callback, vmr_plan,
-    vmr_string_free, vmr_version,
+    vmr_retention_plan, vmr_string_free, vmr_version,
 };
 
 /// Reads and frees a reply.
@@ -55,6 +55,11 @@ fn plan(request: &Value) -> Value {
     take(unsafe { vmr_plan(c(request).as_ptr()) })
 }
 
+fn retention_plan(request: &Value) -> Value {
+    // SAFETY: a NUL-terminated request.
+    take(unsafe { vmr_retention_plan(c(request).as_ptr()) })
+}
+
 fn call(client: *const VmrClient, request: &Value) -> Value {
     // SAFETY: a live client (or null, to test that) and a NUL-terminated request.
     take(unsafe { vmr_call(client, c(request).as_ptr()) })
@@ -83,6 +88,102 @@ fn plan_works_offline_as_rotation_core_plans() {
     let (kind, fault, message) = error(plan(&json!({"key": "avocado2", "slots": 1})));
     assert_eq!((kind.as_str(), fault), ("config", Value::Null));
     assert!(message.contains("at least 2 slots"), "{message}");
+}
+
+/// The snapshots and expectations of one case of `rotation-core`'s retention vectors.
+fn retention_vector(family: &str, id: &str) -> Value {
+    let path = format!(
+        "{}/../../rotation-core/tests/data/retention/{family}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("the retention vectors are in the repo");
+    let vectors: Value = serde_json::from_str(&text).expect("vectors are JSON");
+    let cases = vectors["cases"].as_array().expect("a list of cases");
+    cases
+        .iter()
+        .find(|case| case["id"] == id)
+        .unwrap_or_else(|| panic!("{family} has a case {id}"))
+        .clone()
+}
+
+/// The ids of a JSON list of ids, sorted.
+fn ids(list: &Value) -> Vec<&str> {
+    let mut ids: Vec<&str> = list
+        .as_array()
+        .expect("a list of ids")
+        .iter()
+        .map(|id| id.as_str().expect("an id"))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn retention_plan_decides_as_each_tool_does() {
+    for (family, id, flavor, zone) in [
+        ("restic-golden", "restic-golden-17", "restic", None),
+        (
+            "borg14-upstream",
+            "borg14-docs-prune-example",
+            "borg",
+            Some("UTC"),
+        ),
+        (
+            "pbs-upstream",
+            "pbs-test_prune_protected-last1",
+            "pbs",
+            Some("UTC"),
+        ),
+    ] {
+        let case = retention_vector(family, id);
+        let decided = ok(retention_plan(&json!({
+            "flavor": flavor,
+            "rules": case["policy"],
+            "zone": zone,
+            "snapshots": case["snapshots"],
+            "now": case["now"],
+        })));
+        // The vectors list ids in their tool's order; the decision lists them newest first.
+        assert_eq!(
+            ids(&decided["keep"]),
+            ids(&case["expected"]["keep"]),
+            "{id}"
+        );
+        assert_eq!(
+            ids(&decided["remove"]),
+            ids(&case["expected"]["remove"]),
+            "{id}"
+        );
+        let newest = decided["keep"][0].as_str().expect("a kept id");
+        assert!(decided["reasons"][newest].is_array(), "{id}: {decided}");
+    }
+}
+
+#[test]
+fn retention_plan_errors_say_what_to_fix() {
+    let (kind, _, message) = error(retention_plan(&json!({
+        "flavor": "restic", "rules": {}, "snapshots": [],
+    })));
+    assert_eq!(kind, "config");
+    assert!(message.contains("set at least one keep rule"), "{message}");
+    let (kind, _, message) = error(retention_plan(&json!({
+        "flavor": "borg", "rules": {"keep_daily": 7}, "zone": "Mars/Olympus", "snapshots": [],
+    })));
+    assert_eq!(kind, "config");
+    assert!(message.contains("IANA time zone"), "{message}");
+    let (kind, _, message) = error(retention_plan(&json!({
+        "flavor": "restic", "rules": {"keep_daily": 7}, "snapshots": [{"id": "a", "time": "2024-06-01"}],
+    })));
+    assert_eq!(kind, "invalid_request");
+    assert!(message.contains("RFC 3339"), "{message}");
+    let (kind, _, message) = error(retention_plan(&json!({
+        "flavor": "restic", "rules": {"keep_dialy": 7}, "snapshots": [],
+    })));
+    assert_eq!(kind, "invalid_request");
+    assert!(message.contains("keep_dialy"), "{message}");
+    // SAFETY: null is what is tested.
+    let (kind, _, _) = error(take(unsafe { vmr_retention_plan(ptr::null()) }));
+    assert_eq!(kind, "invalid_request");
 }
 
 #[test]

@@ -200,6 +200,14 @@ namespace VmRotate.Native
             return UnwrapText(loaded, loaded.Plan(Utf8.Encode(requestJson)));
         }
 
+        /// <summary>Applies a time-based retention policy offline; returns the decision
+        /// (keep, remove, reasons) as JSON.</summary>
+        public static string RetentionPlan(string requestJson)
+        {
+            NativeApi loaded = Api;
+            return UnwrapText(loaded, loaded.RetentionPlan(Utf8.Encode(requestJson)));
+        }
+
         internal static NativeApi Api
         {
             get
@@ -492,6 +500,7 @@ namespace VmRotate.Native
 
         public VersionFn Version;
         public PlanFn Plan;
+        public PlanFn RetentionPlan;
         public ClientNewFn ClientNew;
         public CallFn Call;
         public FreeClient ClientFree;
@@ -503,6 +512,7 @@ namespace VmRotate.Native
             NativeApi api = new NativeApi();
             api.Version = Function<VersionFn>(library, "vmr_version");
             api.Plan = Function<PlanFn>(library, "vmr_plan");
+            api.RetentionPlan = Function<PlanFn>(library, "vmr_retention_plan");
             api.ClientNew = Function<ClientNewFn>(library, "vmr_client_new");
             api.Call = Function<CallFn>(library, "vmr_call");
             api.ClientFree = Function<FreeClient>(library, "vmr_client_free");

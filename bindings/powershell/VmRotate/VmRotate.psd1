@@ -6,7 +6,7 @@
     GUID                 = '3e942575-87a7-4367-9789-16d15045daa2'
     Author               = 'vmrotate contributors'
     Copyright            = 'Apache-2.0'
-    Description          = 'Clone-based VM backup rotation for VMware vSphere: back up VMs by cloning them onto NFS datastores, keep numbered generations, list and restore them.'
+    Description          = 'Clone-based VM backup rotation for VMware vSphere: back up VMs by cloning them onto NFS datastores, keep numbered generations or a time-based retention (restic, borg or PBS semantics), list and restore them.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FunctionsToExport    = @(
@@ -14,6 +14,7 @@
         'Disconnect-VmrServer'
         'Get-VmrBackup'
         'Get-VmrBackupPlan'
+        'Get-VmrRetentionPlan'
         'Invoke-VmrBackup'
         'Restore-VmrBackup'
     )

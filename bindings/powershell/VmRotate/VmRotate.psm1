@@ -383,6 +383,196 @@ function Get-VmrBackupPlan {
     }
 }
 
+function ConvertTo-VmrTimeText {
+    # A time as RFC 3339 text with its UTC offset: a DateTimeOffset, a DateTime that knows its
+    # zone (Utc or Local kind), or text passed on as it is (the library checks it).
+    param([Parameter(Mandatory)] [AllowNull()] [AllowEmptyString()] [object] $Time, [Parameter(Mandatory)] [string] $What)
+    if ($Time -is [System.DateTime]) {
+        if ($Time.Kind -eq [System.DateTimeKind]::Unspecified) {
+            throw "$What ($Time) has no time zone: pass a DateTimeOffset, a UTC or local DateTime (Get-Date, .ToUniversalTime()), or text such as 2024-06-01T12:00:00Z."
+        }
+        $Time = [System.DateTimeOffset]$Time
+    }
+    if ($Time -is [System.DateTimeOffset]) {
+        return $Time.ToString('o', [System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    if ($Time -is [string] -and $Time) { return $Time }
+    throw "$What is missing or not a time: pass a DateTimeOffset, a DateTime or RFC 3339 text."
+}
+
+function Get-VmrSnapshotField {
+    # The first of $Names that $Snapshot (a hashtable or an object) has, or $null.
+    param([Parameter(Mandatory)] [object] $Snapshot, [Parameter(Mandatory)] [string[]] $Names)
+    foreach ($name in $Names) {
+        if ($Snapshot -is [System.Collections.IDictionary]) {
+            if ($Snapshot.Contains($name)) { return $Snapshot[$name] }
+        } elseif ($null -ne $Snapshot.PSObject.Properties[$name]) {
+            return $Snapshot.PSObject.Properties[$name].Value
+        }
+    }
+    $null
+}
+
+function ConvertTo-VmrSnapshotRequest {
+    # One snapshot of a retention request: {id, time, tags?, protected?, partial?}.
+    param([Parameter(Mandatory)] [object] $Snapshot)
+    $id = Get-VmrSnapshotField $Snapshot 'Id', 'Name'
+    if (-not $id) { throw 'A snapshot has no Id (or Name): give each snapshot a unique Id and a Time.' }
+    $entry = [ordered]@{
+        id   = [string]$id
+        time = ConvertTo-VmrTimeText (Get-VmrSnapshotField $Snapshot 'Time', 'Created') "The Time of snapshot $id"
+    }
+    $tags = Get-VmrSnapshotField $Snapshot 'Tags'
+    if ($null -ne $tags) { $entry.tags = @($tags | ForEach-Object { [string]$_ }) }
+    foreach ($flag in 'Protected', 'Partial') {
+        if (Get-VmrSnapshotField $Snapshot $flag) { $entry[$flag.ToLowerInvariant()] = $true }
+    }
+    $entry
+}
+
+function Get-VmrRetentionPlan {
+    <#
+    .SYNOPSIS
+    Shows which snapshots a time-based retention policy keeps and removes, and why, without any server.
+
+    .DESCRIPTION
+    Applies a retention policy such as "7 daily, 4 weekly" to snapshots (from -Snapshot or the
+    pipeline), with the semantics of one tool: restic forget, borg 1.4 prune or Proxmox Backup
+    Server prune (-Flavor). Each rule means what it means in that tool; a count of -1 is
+    unlimited where the tool allows it. Nothing is contacted or changed.
+
+    Returns one object per snapshot, in input order: its Id and Time, whether it is kept, and
+    the rules that keep it.
+
+    .PARAMETER Snapshot
+    The snapshots: objects or hashtables with Id (or Name), Time (or Created: a DateTimeOffset,
+    a UTC or local DateTime, or RFC 3339 text) and optionally Tags, and for PBS Protected and
+    Partial. Accepts pipeline input, e.g. Get-VmrBackup output.
+
+    .PARAMETER Flavor
+    Whose semantics the rules have: Restic (default), Borg or Pbs.
+
+    .PARAMETER KeepLast
+    The last N snapshots (in borg: one per second).
+
+    .PARAMETER KeepHourly
+    The newest snapshot of each of the last N hours.
+
+    .PARAMETER KeepDaily
+    The newest snapshot of each of the last N days.
+
+    .PARAMETER KeepWeekly
+    The newest snapshot of each of the last N ISO 8601 weeks.
+
+    .PARAMETER KeepMonthly
+    The newest snapshot of each of the last N months.
+
+    .PARAMETER KeepYearly
+    The newest snapshot of each of the last N years.
+
+    .PARAMETER KeepWithin
+    Every snapshot within this duration, in the tool's syntax: restic 1y2m3d4h, borg 7d or 12H.
+    PBS has no such rule.
+
+    .PARAMETER Zone
+    The IANA time zone (e.g. Europe/Berlin) whose days, weeks, months and years Borg and Pbs
+    count in. Default: this machine's zone. Restic counts in each snapshot's own UTC offset; it
+    checks the zone but does not use it.
+
+    .PARAMETER Now
+    The time the policy is applied at (restic and borg measure KeepWithin back from it). Default: now.
+
+    .EXAMPLE
+    $snapshots = @(
+        @{ Id = 'mon'; Time = '2024-06-03T23:00:00Z' }
+        @{ Id = 'tue-early'; Time = '2024-06-04T01:00:00Z' }
+        @{ Id = 'tue'; Time = '2024-06-04T12:00:00Z' }
+    )
+    $snapshots | Get-VmrRetentionPlan -KeepDaily 2 -Now '2024-06-05T00:00:00Z'
+
+    Keeps tue and mon (the newest of each day) and removes tue-early.
+
+    .EXAMPLE
+    Get-VmrBackup avocado2 | Get-VmrRetentionPlan -Flavor Borg -KeepDaily 7 -KeepWeekly 4 -Zone Europe/Berlin | Where-Object -Not Keep
+
+    Lists avocado2's backups a borg-style "7 daily, 4 weekly" policy would remove.
+
+    .OUTPUTS
+    VmRotate.RetentionDecision: Id, Time, Keep, Reasons.
+    #>
+    [CmdletBinding()]
+    [OutputType('VmRotate.RetentionDecision')]
+    param(
+        [Parameter(ValueFromPipeline)]
+        [object[]] $Snapshot,
+
+        [ValidateSet('Restic', 'Borg', 'Pbs')]
+        [string] $Flavor = 'Restic',
+
+        [int] $KeepLast,
+        [int] $KeepHourly,
+        [int] $KeepDaily,
+        [int] $KeepWeekly,
+        [int] $KeepMonthly,
+        [int] $KeepYearly,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $KeepWithin,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Zone,
+
+        [object] $Now
+    )
+    begin {
+        $snapshots = New-Object System.Collections.Generic.List[object]
+    }
+    process {
+        foreach ($item in $Snapshot) {
+            if ($null -ne $item) {
+                try {
+                    $snapshots.Add((ConvertTo-VmrSnapshotRequest $item))
+                } catch {
+                    $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception $item))
+                }
+            }
+        }
+    }
+    end {
+        $rules = [ordered]@{}
+        foreach ($rule in 'Last', 'Hourly', 'Daily', 'Weekly', 'Monthly', 'Yearly', 'Within') {
+            if ($PSBoundParameters.ContainsKey("Keep$rule")) {
+                $rules["keep_$($rule.ToLowerInvariant())"] = $PSBoundParameters["Keep$rule"]
+            }
+        }
+        $request = @{ flavor = $Flavor.ToLowerInvariant(); rules = $rules; snapshots = $snapshots.ToArray() }
+        if ($PSBoundParameters.ContainsKey('Zone')) { $request.zone = $Zone }
+        try {
+            if ($PSBoundParameters.ContainsKey('Now')) { $request.now = ConvertTo-VmrTimeText $Now '-Now' }
+            $reply = [VmRotate.Native.VmrLibrary]::RetentionPlan((ConvertTo-VmrRequestJson $request))
+        } catch {
+            $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception $Flavor))
+        }
+        $decision = ConvertFrom-Json -InputObject $reply
+        $kept = @{}
+        foreach ($id in @($decision.keep)) { $kept[[string]$id] = $true }
+        foreach ($entry in $snapshots) {
+            $reasons = New-Object System.Collections.Generic.List[string]
+            $listed = $decision.reasons.PSObject.Properties[$entry.id]
+            if ($null -ne $listed) {
+                foreach ($reason in $listed.Value) { $reasons.Add([string]$reason) }
+            }
+            [pscustomobject]@{
+                PSTypeName = 'VmRotate.RetentionDecision'
+                Id         = $entry.id
+                Time       = $entry.time
+                Keep       = $kept.ContainsKey($entry.id)
+                Reasons    = $reasons.ToArray()
+            }
+        }
+    }
+}
+
 function Get-VmrBackup {
     <#
     .SYNOPSIS
@@ -785,6 +975,7 @@ Export-ModuleMember -Function @(
     'Disconnect-VmrServer'
     'Get-VmrBackup'
     'Get-VmrBackupPlan'
+    'Get-VmrRetentionPlan'
     'Invoke-VmrBackup'
     'Restore-VmrBackup'
 )

@@ -44,18 +44,18 @@ AfterAll {
 }
 
 Describe 'The module' {
-    It 'exports exactly its six functions' {
+    It 'exports exactly its seven functions' {
         $manifest = Test-ModuleManifest (Join-Path $script:ModuleFolder 'VmRotate.psd1')
         $manifest.PowerShellVersion | Should -Be ([version]'5.1')
         @($manifest.ExportedFunctions.Keys | Sort-Object) | Should -Be @(
             'Connect-VmrServer', 'Disconnect-VmrServer', 'Get-VmrBackup', 'Get-VmrBackupPlan',
-            'Invoke-VmrBackup', 'Restore-VmrBackup')
+            'Get-VmrRetentionPlan', 'Invoke-VmrBackup', 'Restore-VmrBackup')
         @((Get-Command -Module VmRotate).Name | Sort-Object) | Should -Be @($manifest.ExportedFunctions.Keys | Sort-Object)
     }
 
     It 'uses approved verbs and documents <_> with examples' -ForEach @(
         'Connect-VmrServer', 'Disconnect-VmrServer', 'Get-VmrBackup', 'Get-VmrBackupPlan',
-        'Invoke-VmrBackup', 'Restore-VmrBackup') {
+        'Get-VmrRetentionPlan', 'Invoke-VmrBackup', 'Restore-VmrBackup') {
         (Get-Command $_).Verb | Should -BeIn (Get-Verb).Verb
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
@@ -94,6 +94,52 @@ Describe 'Get-VmrBackupPlan' {
         $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.Config*'
         $failure.Exception.Message | Should -BeLike '*at least 2 slots*'
+    }
+}
+
+Describe 'Get-VmrRetentionPlan' {
+    BeforeAll {
+        $script:Week = @(
+            @{ Id = 'mon'; Time = '2024-06-03T23:00:00Z' }
+            [pscustomobject]@{ Id = 'tue-early'; Time = [System.DateTimeOffset]'2024-06-04T01:00:00Z'; Tags = @('prod') }
+            [pscustomobject]@{ Name = 'tue'; Created = [datetime]::new(2024, 6, 4, 12, 0, 0, [System.DateTimeKind]::Utc) }
+        )
+    }
+
+    It 'keeps the newest snapshot of each day, restic-style, from the pipeline' {
+        $decisions = $script:Week | Get-VmrRetentionPlan -KeepDaily 2 -Now '2024-06-05T00:00:00Z'
+        $decisions | Should -HaveCount 3
+        $decisions[0].PSObject.TypeNames[0] | Should -Be 'VmRotate.RetentionDecision'
+        (@($decisions | Where-Object Keep | ForEach-Object Id) -join ',') | Should -Be 'mon,tue'
+        (@($decisions | Where-Object { -not $_.Keep } | ForEach-Object Id) -join ',') | Should -Be 'tue-early'
+        (@($decisions | Where-Object Id -eq 'tue').Reasons -join ',') | Should -Be 'daily snapshot'
+        ($decisions | Where-Object Id -eq 'tue-early').Reasons.Count | Should -Be 0
+    }
+
+    It 'counts days in the -Zone given for borg' {
+        # 22:30 UTC on June 1st and 01:00 UTC on June 2nd are both June 2nd in Berlin.
+        $three = @(
+            @{ Id = 'c'; Time = '2024-05-30T12:00:00Z' }
+            @{ Id = 'a'; Time = '2024-06-01T22:30:00Z' }
+            @{ Id = 'b'; Time = '2024-06-02T01:00:00Z' }
+        )
+        $berlin = Get-VmrRetentionPlan -Snapshot $three -Flavor Borg -KeepDaily 2 -Zone Europe/Berlin -Now '2024-06-03T00:00:00Z'
+        (@($berlin | Where-Object Keep | ForEach-Object Id) -join ',') | Should -Be 'c,b'
+        $utc = Get-VmrRetentionPlan -Snapshot $three -Flavor Borg -KeepDaily 2 -Zone UTC -Now '2024-06-03T00:00:00Z'
+        (@($utc | Where-Object Keep | ForEach-Object Id) -join ',') | Should -Be 'a,b'
+    }
+
+    It 'reports a policy the flavor refuses as InvalidArgument with the library''s message' {
+        $failure = { $script:Week | Get-VmrRetentionPlan -Flavor Pbs -KeepWithin 2d -Zone UTC } | Should -Throw -PassThru
+        $failure.Exception | Should -BeOfType ([VmRotate.Native.VmrConfigException])
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure.Exception.Message | Should -BeLike '*PBS has no rule ?keep_within?*'
+        { $script:Week | Get-VmrRetentionPlan } | Should -Throw '*set at least one keep rule*'
+    }
+
+    It 'refuses a time without a zone' {
+        $naive = @{ Id = 'x'; Time = [datetime]::new(2024, 6, 1, 12, 0, 0, [System.DateTimeKind]::Unspecified) }
+        { $naive | Get-VmrRetentionPlan -KeepDaily 1 } | Should -Throw '*has no time zone*'
     }
 }
 

@@ -84,6 +84,16 @@ pub(crate) fn to_datetime(py: Python<'_>, timestamp: Timestamp) -> PyResult<Boun
 /// # Errors
 /// `TypeError` for anything but a `datetime`; `ValueError` for a naive one (no time zone).
 pub(crate) fn from_datetime(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
+    let text = aware_isoformat(what, value)?;
+    text.parse()
+        .map_err(|error| PyValueError::new_err(format!("invalid {what} {text}: {error}")))
+}
+
+/// An aware `datetime.datetime` as ISO 8601 text with its UTC offset (`isoformat()`).
+///
+/// # Errors
+/// `TypeError` for anything but a `datetime`; `ValueError` for a naive one (no time zone).
+pub(crate) fn aware_isoformat(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     if !value.is_instance(datetime_class(value.py())?)? {
         return Err(PyTypeError::new_err(format!(
             "{what} must be a datetime.datetime, not {}",
@@ -96,9 +106,7 @@ pub(crate) fn from_datetime(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Ti
              datetime(2019, 9, 25, 2, 41, tzinfo=timezone.utc)"
         )));
     }
-    let text: String = value.call_method0("isoformat")?.extract()?;
-    text.parse()
-        .map_err(|error| PyValueError::new_err(format!("invalid {what} {text}: {error}")))
+    value.call_method0("isoformat")?.extract()
 }
 
 fn datetime_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {

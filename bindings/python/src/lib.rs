@@ -7,6 +7,7 @@
 //! | module | wraps |
 //! |---|---|
 //! | `policy` | `rotation_core::SlotRotation` and its `Plan` (offline) |
+//! | `retention` | `vmrotate::RetentionConfig`'s policy and its `Decision` (offline) |
 //! | `client` | connecting (`ConnectOptions`) and the operations of a connected client |
 //! | `reports` | what the operations return, each with `to_dict()` in the JSON schema of `docs/report-schema.md` |
 //! | `events` | progress events, delivered to a Python callable |
@@ -22,6 +23,7 @@ mod events;
 mod logging;
 mod policy;
 mod reports;
+mod retention;
 mod runtime;
 
 use pyo3::prelude::*;
@@ -35,6 +37,8 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<policy::SlotRotation>()?;
     module.add_class::<policy::Plan>()?;
     module.add_class::<policy::Action>()?;
+    module.add_class::<retention::Retention>()?;
+    module.add_class::<retention::RetentionDecision>()?;
     module.add_class::<client::Client>()?;
     module.add_class::<reports::Report>()?;
     module.add_class::<reports::RunReport>()?;

@@ -23,6 +23,10 @@ int main(void) {
     expect("plan", vmr_plan("{\"key\": \"avocado2\", \"stamp\": \"201909250241\"}"),
            "\"new_clone\":\"zz_avocado2-01-201909250241\"");
     expect("null request", vmr_plan(NULL), "\"kind\":\"invalid_request\"");
+    expect("retention plan",
+           vmr_retention_plan("{\"flavor\": \"restic\", \"rules\": {\"keep_last\": 1}, "
+                              "\"snapshots\": [{\"id\": \"s1\", \"time\": \"2024-06-01T12:00:00Z\"}]}"),
+           "\"keep\":[\"s1\"]");
 
     VmrClient *client = (VmrClient *)&failures;
     expect("connect without a server", vmr_client_new("{\"url\": \"\"}", &client), "\"error\"");

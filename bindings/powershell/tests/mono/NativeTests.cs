@@ -28,6 +28,7 @@ internal static class NativeTests
         Run("version", Version);
         Run("offline plan", OfflinePlan);
         Run("bad requests are typed exceptions", BadRequests);
+        Run("offline retention plan", RetentionPlan);
         using (Simulator simulator = Simulator.Start(args[1]))
         {
             Run("wrong password is a VmrLoginException", delegate { WrongPassword(simulator); });
@@ -92,6 +93,27 @@ internal static class NativeTests
         Throws<VmrInvalidRequestException>(delegate { VmrLibrary.Plan(null); });
         Dictionary<string, object> unicode = Object(VmrLibrary.Plan("{\"key\":\"avocado\u00e9\",\"stamp\":\"201909260241\"}"));
         Equal("zz_avocado\u00e9-01-201909260241", unicode["new_clone"]);
+    }
+
+    private static void RetentionPlan()
+    {
+        Dictionary<string, object> decision = Object(VmrLibrary.RetentionPlan(
+            "{\"flavor\":\"restic\",\"rules\":{\"keep_daily\":2},\"now\":\"2024-06-05T00:00:00Z\",\"snapshots\":["
+            + "{\"id\":\"mon\",\"time\":\"2024-06-03T23:00:00Z\"},"
+            + "{\"id\":\"tue-early\",\"time\":\"2024-06-04T01:00:00Z\"},"
+            + "{\"id\":\"tue\",\"time\":\"2024-06-04T12:00:00Z\",\"tags\":[\"prod\"]}]}"));
+        List<object> keep = (List<object>)decision["keep"];
+        Equal(2, keep.Count);
+        Equal("tue", keep[0]);
+        Equal("mon", keep[1]);
+        Equal("tue-early", ((List<object>)decision["remove"])[0]);
+        Equal("daily snapshot", ((List<object>)Object(decision["reasons"])["tue"])[0]);
+        VmrConfigException empty = Throws<VmrConfigException>(delegate
+        {
+            VmrLibrary.RetentionPlan("{\"flavor\":\"restic\",\"rules\":{},\"snapshots\":[]}");
+        });
+        Check(empty.Message.Contains("set at least one keep rule"), empty.Message);
+        Throws<VmrInvalidRequestException>(delegate { VmrLibrary.RetentionPlan("{\"flavor\":\"tarsnap\"}"); });
     }
 
     private static string Config(Simulator simulator, string password)

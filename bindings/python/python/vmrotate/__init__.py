@@ -14,6 +14,11 @@ The rotation policy works offline too::
 
     plan = vmrotate.SlotRotation("avocado2", slots=4).plan(names, stamp="201909250241")
 
+and so does time-based retention, in the semantics of restic, borg or Proxmox Backup Server::
+
+    retention = vmrotate.Retention("borg", keep_daily=7, keep_weekly=4, zone="Europe/Berlin")
+    decision = retention.apply([{"id": "a", "time": "2024-06-03T02:00:00+02:00"}])
+
 Errors are ``VmRotateError`` and its subclasses (below); invalid arguments raise
 ``ValueError`` or ``TypeError``. Rust log records go to the ``logging`` logger ``vmrotate``.
 The work is done by the Rust library ``vmrotate``; this package only wraps it.
@@ -31,6 +36,8 @@ from ._native import (
     Plan,
     Report,
     RestoreReport,
+    Retention,
+    RetentionDecision,
     RunReport,
     SlotRotation,
     VmBackups,
@@ -51,6 +58,8 @@ __all__ = [
     "PlanError",
     "Report",
     "RestoreReport",
+    "Retention",
+    "RetentionDecision",
     "RunReport",
     "SlotRotation",
     "TaskTimeoutError",
@@ -129,4 +138,6 @@ class TaskTimeoutError(VmRotateError):
 
 
 class PlanError(VmRotateError, ValueError):
-    """A rotation cannot be set up: slots out of range for the mode, or an empty key."""
+    """A rotation cannot be set up: slots out of range for the mode, or an empty key; or a
+    retention policy cannot be built or applied: a rule its flavor does not have or rejects, a
+    restic or borg policy without any rule above 0, an unknown zone, a duplicate snapshot id."""

@@ -13,6 +13,8 @@ __all__ = [
     "SlotRotation",
     "Plan",
     "Action",
+    "Retention",
+    "RetentionDecision",
     "Client",
     "Report",
     "RunReport",
@@ -87,6 +89,58 @@ class Action:
     def reason(self) -> str: ...
     @property
     def requires_create(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+_Flavor = Literal["restic", "borg", "pbs"]
+_Time = Union[str, datetime.datetime]
+
+@final
+class Retention:
+    """A time-based retention policy with the semantics of restic, borg or PBS."""
+
+    def __new__(
+        cls,
+        flavor: _Flavor = "restic",
+        *,
+        zone: Optional[str] = None,
+        keep_last: Optional[int] = None,
+        keep_secondly: Optional[int] = None,
+        keep_minutely: Optional[int] = None,
+        keep_hourly: Optional[int] = None,
+        keep_daily: Optional[int] = None,
+        keep_weekly: Optional[int] = None,
+        keep_monthly: Optional[int] = None,
+        keep_13weekly: Optional[int] = None,
+        keep_3monthly: Optional[int] = None,
+        keep_yearly: Optional[int] = None,
+        keep_within: Optional[str] = None,
+        keep_within_hourly: Optional[str] = None,
+        keep_within_daily: Optional[str] = None,
+        keep_within_weekly: Optional[str] = None,
+        keep_within_monthly: Optional[str] = None,
+        keep_within_yearly: Optional[str] = None,
+        keep_tags: Optional[Sequence[Sequence[str]]] = None,
+    ) -> Retention: ...
+    def apply(
+        self, snapshots: Sequence[dict[str, Any]], now: Optional[_Time] = None
+    ) -> RetentionDecision: ...
+    @property
+    def flavor(self) -> _Flavor: ...
+    @property
+    def zone(self) -> Optional[str]: ...
+    @property
+    def rules(self) -> dict[str, Any]: ...
+
+@final
+class RetentionDecision:
+    """Which snapshots a retention policy keeps and removes, and why."""
+
+    @property
+    def keep(self) -> list[str]: ...
+    @property
+    def remove(self) -> list[str]: ...
+    @property
+    def reasons(self) -> dict[str, list[str]]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
