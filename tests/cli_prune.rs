@@ -105,3 +105,32 @@ fn bad_policies_exit_with_2_before_connecting() {
     }
     assert!(lab.inventory().vms_starting_with("zz_").is_empty());
 }
+
+#[test]
+fn a_retention_backup_dry_run_shows_its_decision() {
+    let lab = Lab::start();
+    for _ in 0..2 {
+        lab.backup(&["--keep-last", "2", "--flavor", "restic", "--zone", "UTC"]);
+    }
+    let before = lab.inventory().vms_starting_with("zz_");
+    let at = lab.next_at();
+    let dry = stdout(&lab.succeed(&[
+        "backup",
+        VM,
+        "--datastore",
+        "NFS_durian",
+        "--keep-last",
+        "2",
+        "--zone",
+        "UTC",
+        "--dry-run",
+        "--at",
+        &at,
+    ]));
+    assert!(dry.contains("  keep    "), "{dry}");
+    assert!(
+        dry.contains(&format!("  would remove {}\n", retention_clone(22))),
+        "{dry}"
+    );
+    assert_eq!(lab.inventory().vms_starting_with("zz_"), before);
+}

@@ -125,22 +125,7 @@ fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
         (true, false) => "ok",
     };
     writeln!(out, "{vm}: {status}")?;
-    if let Some(decision) = &report.retention {
-        for name in &decision.keep {
-            let reasons = decision.reasons.get(name).map_or(&[][..], Vec::as_slice);
-            writeln!(out, "  keep    {name} ({})", reasons.join(", "))?;
-        }
-        for name in &decision.remove {
-            let verb = if report.dry_run {
-                "would remove"
-            } else if report.deleted.contains(name) {
-                "removed"
-            } else {
-                "left (see the error)"
-            };
-            writeln!(out, "  {verb} {name}")?;
-        }
-    }
+    output::write_decision(out, report)?;
     for warning in &report.warnings {
         writeln!(out, "  warning: {warning}")?;
     }

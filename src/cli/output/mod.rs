@@ -11,7 +11,7 @@ use vmrotate::vsphere_client::Client;
 use super::CliError;
 
 pub use progress::Progress;
-pub use summary::{report_failures, write_run_summary};
+pub use summary::{report_failures, write_decision, write_run_summary};
 
 /// Writes `value` as pretty JSON and a newline.
 pub fn write_json(out: &mut impl Write, value: &impl Serialize) -> Result<(), CliError> {

@@ -28,6 +28,7 @@ fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
         if let Some(plan) = &report.plan {
             write_plan(out, plan)?;
         }
+        write_decision(out, report)?;
     } else if let Some(created) = &report.created {
         let datastore = report.datastore.as_deref().unwrap_or("its datastore");
         writeln!(out, "{vm}: {status}, created {created} on {datastore}")?;
@@ -54,6 +55,29 @@ fn write_plan(out: &mut impl Write, plan: &Plan) -> io::Result<()> {
     }
     if let Some(blocked) = &plan.blocked {
         writeln!(out, "  BLOCKED: {blocked}")?;
+    }
+    Ok(())
+}
+
+/// A retention decision, if the run made one: every backup kept with the rules that keep it,
+/// then every one removed (or that a dry run would remove).
+pub fn write_decision(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let Some(decision) = &report.retention else {
+        return Ok(());
+    };
+    for name in &decision.keep {
+        let reasons = decision.reasons.get(name).map_or(&[][..], Vec::as_slice);
+        writeln!(out, "  keep    {name} ({})", reasons.join(", "))?;
+    }
+    for name in &decision.remove {
+        let verb = if report.dry_run {
+            "would remove"
+        } else if report.deleted.contains(name) {
+            "removed"
+        } else {
+            "left (see the error)"
+        };
+        writeln!(out, "  {verb} {name}")?;
     }
     Ok(())
 }
