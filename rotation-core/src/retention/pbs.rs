@@ -57,18 +57,8 @@ impl Policy {
     /// Validates `rules` as the PBS prune API does.
     pub(super) fn new(rules: &Rules) -> Result<Self, RetentionError> {
         rules.reject_unsupported(Flavor::Pbs, SUPPORTED)?;
-        let selections = rules::counted(
-            Flavor::Pbs,
-            Negatives::Rejected,
-            [
-                ("keep_last", rules.keep_last, None),
-                ("keep_hourly", rules.keep_hourly, Some(Period::Hourly)),
-                ("keep_daily", rules.keep_daily, Some(Period::Daily)),
-                ("keep_weekly", rules.keep_weekly, Some(Period::Weekly)),
-                ("keep_monthly", rules.keep_monthly, Some(Period::Monthly)),
-                ("keep_yearly", rules.keep_yearly, Some(Period::Yearly)),
-            ],
-        )?;
+        let selections =
+            rules::counted(Flavor::Pbs, Negatives::Rejected, rules.last_and_calendar())?;
         Ok(Policy { selections })
     }
 

@@ -51,14 +51,7 @@ impl Policy {
         let counted = rules::counted(
             Flavor::Restic,
             Negatives::MinusOneIsUnlimited,
-            [
-                ("keep_last", rules.keep_last, None),
-                ("keep_hourly", rules.keep_hourly, Some(Period::Hourly)),
-                ("keep_daily", rules.keep_daily, Some(Period::Daily)),
-                ("keep_weekly", rules.keep_weekly, Some(Period::Weekly)),
-                ("keep_monthly", rules.keep_monthly, Some(Period::Monthly)),
-                ("keep_yearly", rules.keep_yearly, Some(Period::Yearly)),
-            ],
+            rules.last_and_calendar(),
         )?;
         let mut windowed = Vec::new();
         for (rule, text, period) in [

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bucket::Period;
 use super::{Flavor, RetentionError};
 
 /// Retention rules as written, before a [`Flavor`] gives them meaning.
@@ -62,6 +63,19 @@ pub struct Rules {
 }
 
 impl Rules {
+    /// `keep_last` and the five calendar rules restic and PBS share: each rule's name, its
+    /// count and the period it keeps one snapshot of (`None`: every snapshot).
+    pub(super) fn last_and_calendar(&self) -> [(&'static str, Option<i64>, Option<Period>); 6] {
+        [
+            ("keep_last", self.keep_last, None),
+            ("keep_hourly", self.keep_hourly, Some(Period::Hourly)),
+            ("keep_daily", self.keep_daily, Some(Period::Daily)),
+            ("keep_weekly", self.keep_weekly, Some(Period::Weekly)),
+            ("keep_monthly", self.keep_monthly, Some(Period::Monthly)),
+            ("keep_yearly", self.keep_yearly, Some(Period::Yearly)),
+        ]
+    }
+
     /// Each rule's name and whether it is set, in the order of the fields.
     fn presence(&self) -> [(&'static str, bool); 17] {
         [
