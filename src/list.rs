@@ -10,10 +10,10 @@ use serde::{Serialize, Serializer};
 use vsphere_client::Client;
 
 use crate::error::Error;
-use crate::job::PowerState;
 use crate::job::inventory::{Entity, Inventory, VmDetails};
 use crate::job::lock::run_snapshots;
 use crate::job::marker::MarkerState;
+use crate::job::{PowerState, RetentionCloneName};
 
 /// The backups of one VM.
 #[derive(Debug, Clone, Serialize)]
@@ -33,14 +33,16 @@ pub struct VmBackups {
     pub anomalies: Vec<Anomaly>,
 }
 
-/// One backup generation: a clone named `<prefix><vm>-<NN>-<yyyyMMddHHmm>`.
+/// One backup generation: a slot clone named `<prefix><vm>-<NN>-<yyyyMMddHHmm>` or a retention
+/// clone named `<prefix><vm>-r-<yyyyMMdd>T<HHmmss>Z`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Generation {
     /// The clone's name.
     pub name: String,
-    /// Its rotation slot.
-    pub slot: Slot,
-    /// The stamp in its name (the time it was taken, in the zone the job used).
+    /// Its rotation slot; `None` for a retention clone, which a retention policy rotates.
+    pub slot: Option<Slot>,
+    /// The time in its name, to the minute: in the zone the job used for a slot clone, in UTC
+    /// for a retention clone.
     pub stamp: Stamp,
     /// When it was taken, exactly, from its marker; `None` without one.
     pub created: Option<Timestamp>,
@@ -140,14 +142,16 @@ impl fmt::Display for Anomaly {
     }
 }
 
-/// Lists the backups (clones named `<prefix><vm>-<NN>-<yyyyMMddHHmm>`) of the VMs `vms`, or
-/// of every VM that has some when `vms` is empty, in a constant number of round trips.
+/// Lists the backups (slot clones named `<prefix><vm>-<NN>-<yyyyMMddHHmm>` and retention clones
+/// named `<prefix><vm>-r-<yyyyMMdd>T<HHmmss>Z`) of the VMs `vms`, or of every VM that has some
+/// when `vms` is empty, in a constant number of round trips.
 ///
 /// ```no_run
 /// # async fn demo(client: &vmrotate::vsphere_client::Client) -> Result<(), vmrotate::Error> {
 /// for vm in vmrotate::list_backups(client, &["avocado2".to_owned()], "zz_").await? {
 ///     for generation in &vm.generations {
-///         println!("{} slot {} on {}", generation.name, generation.slot, generation.datastore);
+///         let slot = generation.slot.map_or("retention".to_owned(), |slot| slot.to_string());
+///         println!("{} ({slot}) on {}", generation.name, generation.datastore);
 ///     }
 ///     for anomaly in &vm.anomalies {
 ///         println!("! {anomaly}");
@@ -170,8 +174,8 @@ pub async fn list_backups(
         inventory
             .vms
             .iter()
-            .filter_map(|vm| CloneName::parse(prefix, &vm.name).ok())
-            .map(|clone| clone.key().to_owned())
+            .filter_map(|vm| ListedName::parse(prefix, &vm.name))
+            .map(|clone| clone.key)
             .collect()
     } else {
         vms.iter().cloned().collect()
@@ -181,7 +185,8 @@ pub async fn list_backups(
         .iter()
         .filter(|vm| {
             keys.contains(&vm.name)
-                || clone_key(prefix, &vm.name).is_some_and(|key| keys.contains(&key))
+                || ListedName::parse(prefix, &vm.name)
+                    .is_some_and(|clone| keys.contains(&clone.key))
         })
         .map(|vm| vm.moref.clone())
         .collect();
@@ -192,8 +197,8 @@ pub async fn list_backups(
         let backups = backups_of(&inventory, &details, prefix, key, now);
         if !backups.exists && backups.generations.is_empty() && !vms.is_empty() {
             return Err(Error::NotFound(format!(
-                "no VM is named \"{key}\" and no clone is named {prefix}{key}-NN-yyyyMMddHHmm: \
-                 check the name and the clone prefix"
+                "no VM is named \"{key}\" and no clone is named {prefix}{key}-NN-yyyyMMddHHmm \
+                 or {prefix}{key}-r-yyyyMMddTHHmmssZ: check the name and the clone prefix"
             )));
         }
         listed.push(backups);
@@ -201,11 +206,34 @@ pub async fn list_backups(
     Ok(listed)
 }
 
-/// The key of `name` if it is a clone name with `prefix`.
-fn clone_key(prefix: &str, name: &str) -> Option<String> {
-    CloneName::parse(prefix, name)
-        .ok()
-        .map(|clone| clone.key().to_owned())
+/// What a clone's name says, whichever scheme made it.
+struct ListedName {
+    /// The key naming the cloned VM.
+    key: String,
+    /// The slot of a slot clone; `None` for a retention clone.
+    slot: Option<Slot>,
+    /// The time in the name, to the minute.
+    stamp: Stamp,
+}
+
+impl ListedName {
+    /// Parses `name` as a slot or retention clone name with `prefix`; `None` for other names.
+    fn parse(prefix: &str, name: &str) -> Option<Self> {
+        if let Ok(clone) = CloneName::parse(prefix, name) {
+            return Some(Self {
+                key: clone.key().to_owned(),
+                slot: Some(clone.slot()),
+                stamp: clone.stamp(),
+            });
+        }
+        let clone = RetentionCloneName::parse(prefix, name)?;
+        let stamp = Stamp::from_datetime(TimeZone::UTC.to_datetime(clone.taken())).ok()?;
+        Some(Self {
+            key: clone.key().to_owned(),
+            slot: None,
+            stamp,
+        })
+    }
 }
 
 /// The backups of the VM `key`, from the details of the VMs read.
@@ -217,19 +245,14 @@ fn backups_of(
     now: Option<Stamp>,
 ) -> VmBackups {
     let source = details.iter().find(|vm| vm.name == key);
-    let mut clones: Vec<(&VmDetails, CloneName)> = details
+    let mut clones: Vec<(&VmDetails, ListedName)> = details
         .iter()
         .filter_map(|vm| {
-            let clone = CloneName::parse(prefix, &vm.name).ok()?;
-            (clone.key() == key).then_some((vm, clone))
+            let clone = ListedName::parse(prefix, &vm.name)?;
+            (clone.key == key).then_some((vm, clone))
         })
         .collect();
-    clones.sort_by_key(|(vm, clone)| {
-        (
-            clone.stamp(),
-            vm.valid_marker().map(|marker| marker.created),
-        )
-    });
+    clones.sort_by_key(|(vm, clone)| (clone.stamp, vm.valid_marker().map(|marker| marker.created)));
     let mut anomalies = Vec::new();
     let generations = clones
         .iter()
@@ -237,8 +260,8 @@ fn backups_of(
             anomalies.extend(anomalies_of(vm, source));
             Generation {
                 name: vm.name.clone(),
-                slot: clone.slot(),
-                stamp: clone.stamp(),
+                slot: clone.slot,
+                stamp: clone.stamp,
                 created: vm.valid_marker().map(|marker| marker.created),
                 datastore: inventory.datastore_names(&vm.datastores),
                 size_bytes: vm.committed_bytes,
@@ -302,7 +325,9 @@ fn findings(vms: &[Entity], prefix: &str, key: &str, now: Option<Stamp>) -> Vec<
     let base = format!("{prefix}{key}");
     let existing = vms
         .iter()
-        .filter(|vm| vm.name.starts_with(&base))
+        .filter(|vm| {
+            vm.name.starts_with(&base) && RetentionCloneName::parse(prefix, &vm.name).is_none()
+        })
         .map(|vm| Existing::from(vm.name.as_str()));
     rotation
         .plan(existing, now)

@@ -23,6 +23,31 @@ fn prune_explains_each_backup_and_leaves_slot_clones_alone() {
     everything.push(slot_clones[0].0.clone());
     everything.sort();
     assert_eq!(lab.inventory().vms_starting_with("zz_"), everything);
+    let listed = json(&lab.succeed(&["list", VM, "--json"]));
+    let listed: Vec<_> = listed[0]["generations"]
+        .as_array()
+        .expect("generations is an array")
+        .iter()
+        .map(|generation| (generation["name"].clone(), generation["slot"].clone()))
+        .collect();
+    let mut expected: Vec<_> = retention
+        .iter()
+        .map(|name| (serde_json::json!(name), serde_json::Value::Null))
+        .collect();
+    expected.push((
+        serde_json::json!(slot_clones[0].0),
+        serde_json::json!(slot_clones[0].1),
+    ));
+    assert_eq!(listed, expected);
+    let table = stdout(&lab.succeed(&["list", VM]));
+    assert!(table.contains(&format!("{VM}: 4 generations\n")), "{table}");
+    for name in &retention {
+        let row = table.lines().find(|line| line.ends_with(name.as_str()));
+        assert!(
+            row.is_some_and(|row| row.trim_start().starts_with("r ")),
+            "{table}"
+        );
+    }
 
     let at = lab.next_at();
     let dry = stdout(&lab.succeed(&[

@@ -9,7 +9,8 @@ use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output;
 use super::{CliError, block_on};
 
-/// List the backups (generations) of VMs: slot, time, datastore, size, and anomalies.
+/// List the backups (generations, slot and retention clones) of VMs: slot (`r` for retention),
+/// time, datastore, size, and anomalies.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
     /// The VMs whose backups to list [default: every VM that has backups].
@@ -70,8 +71,8 @@ fn write_text(out: &mut impl Write, list: &[VmBackups]) -> io::Result<()> {
     Ok(())
 }
 
-/// A generation's cells: the time it was taken is its marker's, in local time, else its
-/// name's stamp.
+/// A generation's cells: the slot is `r` for a retention clone; the time it was taken is its
+/// marker's, in local time, else its name's stamp.
 fn row(generation: &Generation) -> [String; 6] {
     let taken = generation.created.map_or_else(
         || generation.stamp.readable().to_string(),
@@ -84,7 +85,9 @@ fn row(generation: &Generation) -> [String; 6] {
         PowerState::Unknown => "unknown",
     };
     [
-        generation.slot.to_string(),
+        generation
+            .slot
+            .map_or_else(|| "r".to_owned(), |slot| slot.to_string()),
         taken,
         generation.datastore.clone(),
         vmrotate::Bytes(generation.size_bytes).to_string(),

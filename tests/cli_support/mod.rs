@@ -127,7 +127,8 @@ impl Lab {
         self.succeed(&self.backup_args(extra))
     }
 
-    /// The generations `vmrotate list --json` shows for `vm`: (name, slot, datastore).
+    /// The slot generations `vmrotate list --json` shows for `vm`: (name, slot, datastore);
+    /// retention clones (slot `null`) are left out.
     pub fn generations(&self, vm: &str) -> Vec<(String, u64, String)> {
         let list = json(&self.succeed(&["list", vm, "--json"]));
         let entry = list
@@ -142,6 +143,7 @@ impl Lab {
             .as_array()
             .expect("generations is an array")
             .iter()
+            .filter(|generation| !generation["slot"].is_null())
             .map(|generation| {
                 (
                     generation["name"].as_str().expect("a name").to_owned(),

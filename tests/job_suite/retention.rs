@@ -123,6 +123,32 @@ async fn slot_runs_and_retention_runs_leave_each_other_s_clones_alone() {
         expected,
         "the slot run kept the retention clones"
     );
+    let listed = vmrotate::list_backups(&client, &[SOURCE.to_owned()], "zz_")
+        .await
+        .unwrap();
+    let generations: Vec<_> = listed[0]
+        .generations
+        .iter()
+        .map(|generation| {
+            (
+                generation.name.clone(),
+                generation.slot.map(|slot| slot.get()),
+                generation.stamp.to_string(),
+                generation.marked,
+            )
+        })
+        .collect();
+    let listed_as = |name: &String, slot, stamp: &str| (name.clone(), slot, stamp.to_owned(), true);
+    assert_eq!(
+        generations,
+        [
+            listed_as(&expected[0], Some(2), "201909020241"),
+            listed_as(&expected[1], None, "202406020200"),
+            listed_as(&expected[2], None, "202406030200"),
+        ]
+    );
+    assert!(listed[0].findings.is_empty(), "{:?}", listed[0].findings);
+    assert!(listed[0].anomalies.is_empty(), "{:?}", listed[0].anomalies);
 
     // A prune to one backup removes the older retention clone, never the slot clone.
     let keep_one = restic(Rules {

@@ -603,7 +603,8 @@ function Get-VmrBackup {
     Finds backups someone powered on.
 
     .OUTPUTS
-    VmRotate.Backup: VM, Name, Slot, Stamp, Created, Datastore, SizeBytes, PowerState, Marked.
+    VmRotate.Backup: VM, Name, Slot ($null for a retention clone), Stamp, Created, Datastore,
+    SizeBytes, PowerState, Marked.
     #>
     [CmdletBinding()]
     [OutputType('VmRotate.Backup')]

@@ -238,7 +238,8 @@ impl VmBackups {
     }
 }
 
-/// One backup generation: a clone named `<prefix><vm>-<NN>-<yyyyMMddHHmm>`.
+/// One backup generation: a slot clone named `<prefix><vm>-<NN>-<yyyyMMddHHmm>` or a retention
+/// clone named `<prefix><vm>-r-<yyyyMMdd>T<HHmmss>Z`.
 #[pyclass(module = "vmrotate", frozen)]
 pub(crate) struct Generation(vmrotate::Generation);
 
@@ -250,13 +251,14 @@ impl Generation {
         &self.0.name
     }
 
-    /// Its rotation slot.
+    /// Its rotation slot; `None` for a retention clone, which a retention policy rotates.
     #[getter]
-    fn slot(&self) -> u8 {
-        self.0.slot.get()
+    fn slot(&self) -> Option<u8> {
+        self.0.slot.map(|slot| slot.get())
     }
 
-    /// The stamp in its name, `yyyyMMddHHmm`.
+    /// The time in its name, `yyyyMMddHHmm`: in the job's zone for a slot clone, in UTC for a
+    /// retention clone.
     #[getter]
     fn stamp(&self) -> String {
         self.0.stamp.to_string()
@@ -301,7 +303,10 @@ impl Generation {
     }
 
     fn __repr__(&self) -> String {
-        format!("<Generation {} slot {}>", self.0.name, self.0.slot)
+        match self.0.slot {
+            Some(slot) => format!("<Generation {} slot {slot}>", self.0.name),
+            None => format!("<Generation {} retention>", self.0.name),
+        }
     }
 }
 
