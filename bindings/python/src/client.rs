@@ -14,6 +14,7 @@ use crate::errors::to_py_err;
 use crate::events;
 use crate::policy::slot_count;
 use crate::reports::{Report, RestoreReport, RunReport, VmBackups};
+use crate::retention::Retention;
 use crate::runtime::Runtime;
 
 /// Connects to vCenter (or ESXi) and logs in, or attaches to an existing session.
@@ -131,14 +132,9 @@ impl Client {
             .map_err(|error| to_py_err(py, &error))
     }
 
-    /// Runs `backup` on the open session with the interpreter released, sending its events
-    /// to `on_event`.
-    fn run_backup<T, F, Fut>(
-        &self,
-        py: Python<'_>,
-        on_event: Option<Py<PyAny>>,
-        backup: F,
-    ) -> PyResult<T>
+    /// Runs `job` (one backup, several, or a prune) on the open session with the interpreter
+    /// released, sending its events to `on_event`.
+    fn run_job<T, F, Fut>(&self, py: Python<'_>, on_event: Option<Py<PyAny>>, job: F) -> PyResult<T>
     where
         F: FnOnce(vsphere_client::Client, Option<EventSink>) -> Fut,
         Fut: Future<Output = T> + Send,
@@ -146,7 +142,7 @@ impl Client {
     {
         let session = self.open(py)?;
         self.runtime
-            .wait(py, backup(session, on_event.map(events::sink)))
+            .wait(py, job(session, on_event.map(events::sink)))
     }
 }
 
@@ -171,13 +167,18 @@ impl Client {
     /// `datetime`) is the time the run counts as taken at (default: now). `on_event` is called
     /// with each progress event, a `dict`, as it happens.
     ///
+    /// `retention` (a `Retention`) makes a retention backup instead of a slot one: the new
+    /// clone carries no slot, and the policy, run as at `at`, deletes the VM's retention clones
+    /// it removes (the report's `retention` holds its decision). It excludes `slots` and
+    /// compat mode.
+    ///
     /// A failed run returns a report with `ok` false and its `error`; invalid settings raise
     /// `ValueError` (`PlanError` for impossible `slots`) before anything is changed.
     #[pyo3(signature = (
-        vm, datastores, *, slots = 4, prefix = "zz_", folder = None, mode = "safe",
-        vm_match = "exact", clone_kind = "full", host = None, resource_pool = None,
-        quiesce = false, utc = false, free_space_margin = 0.1, force = false, timeouts = None,
-        dry_run = false, at = None, on_event = None,
+        vm, datastores, *, slots = 4, retention = None, prefix = "zz_", folder = None,
+        mode = "safe", vm_match = "exact", clone_kind = "full", host = None,
+        resource_pool = None, quiesce = false, utc = false, free_space_margin = 0.1,
+        force = false, timeouts = None, dry_run = false, at = None, on_event = None,
     ))]
     #[allow(clippy::too_many_arguments)] // one per keyword argument of the Python method
     fn backup(
@@ -186,6 +187,7 @@ impl Client {
         vm: String,
         datastores: Vec<String>,
         slots: i64,
+        retention: Option<PyRef<'_, Retention>>,
         prefix: &str,
         folder: Option<String>,
         mode: &str,
@@ -204,6 +206,7 @@ impl Client {
     ) -> PyResult<Report> {
         let mut job = JobConfig::new(vm, datastores);
         job.slots = slot_count(py, slots)?;
+        job.retention = retention.map(|retention| retention.config().clone());
         job.prefix = prefix.to_owned();
         job.folder = folder.unwrap_or(job.folder);
         job.mode = choice("mode", mode)?;
@@ -224,8 +227,45 @@ impl Client {
         }
         job.validate().map_err(|error| to_py_err(py, &error))?;
         let options = run_options(1, dry_run, at)?;
-        self.run_backup(py, on_event, |session, sink| async move {
+        self.run_job(py, on_event, |session, sink| async move {
             vmrotate::backup(&session, &job, &options, sink).await
+        })
+        .map(Report::from)
+    }
+
+    /// Applies `retention` (a `Retention`) to the retention clones of the VM `vm` and deletes
+    /// those it removes, without a new backup, as `vmrotate prune` does.
+    ///
+    /// The policy runs as at `at` (an aware `datetime`, default: now) over the clones whose
+    /// marker names `vm` and a retention policy; slot clones and other VMs' backups are never
+    /// counted nor touched. The report's `retention` is the decision, its `deleted` the clones
+    /// deleted. A live backup's lock refuses the prune; a powered-on clone is refused unless
+    /// `force`. `dry_run` decides only. `on_event` as for `backup()`.
+    ///
+    /// A failed prune returns a report with `ok` false and its `error`.
+    #[pyo3(signature = (
+        vm, retention, *, prefix = "zz_", force = false, dry_run = false, at = None,
+        on_event = None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one per keyword argument of the Python method
+    fn prune(
+        &self,
+        py: Python<'_>,
+        vm: String,
+        retention: PyRef<'_, Retention>,
+        prefix: &str,
+        force: bool,
+        dry_run: bool,
+        at: Option<Bound<'_, PyAny>>,
+        on_event: Option<Py<PyAny>>,
+    ) -> PyResult<Report> {
+        let mut job = JobConfig::new(vm, Vec::new());
+        job.prefix = prefix.to_owned();
+        job.force = force;
+        job.retention = Some(retention.config().clone());
+        let options = run_options(1, dry_run, at)?;
+        self.run_job(py, on_event, |session, sink| async move {
+            vmrotate::prune(&session, &job, &options, sink).await
         })
         .map(Report::from)
     }
@@ -234,7 +274,8 @@ impl Client {
     /// Each job is a `dict` with the keys of a jobs file's `[[job]]` table (`vm` and
     /// `datastores` required; `slots`, `prefix`, `folder`, `mode`, `vm_match`, `clone_kind`,
     /// `host`, `resource_pool`, `quiesce`, `stamp_zone` (`"local"` or `"utc"`), `timeouts`,
-    /// `free_space_margin`, `force`). `dry_run`, `at` and `on_event` as for `backup()`.
+    /// `free_space_margin`, `force`, `retention` as `{"flavor": "restic", "rules":
+    /// {"keep_daily": 7}, "zone": ...}`). `dry_run`, `at` and `on_event` as for `backup()`.
     ///
     /// Invalid jobs raise `ValueError` before anything is changed.
     #[pyo3(signature = (jobs, *, parallel = 2, dry_run = false, at = None, on_event = None))]
@@ -254,7 +295,7 @@ impl Client {
             })?;
         }
         let options = run_options(parallel, dry_run, at)?;
-        self.run_backup(py, on_event, |session, sink| async move {
+        self.run_job(py, on_event, |session, sink| async move {
             vmrotate::backup_all(&session, &jobs, &options, sink).await
         })
         .map(RunReport::from)

@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 
 use crate::convert::{to_datetime, to_python};
 use crate::policy::Plan;
+use crate::retention::RetentionDecision;
 
 /// The outcome of one VM's backup run: what was planned, made and deleted, and what went wrong.
 /// A failed run is a report with `ok` false and an `error`, not an exception.
@@ -48,6 +49,14 @@ impl Report {
     #[getter]
     fn plan(&self) -> Option<Plan> {
         self.0.plan.clone().map(Plan::from)
+    }
+
+    /// The retention policy's decision over the VM's retention clones, once made (retention
+    /// backups and prunes only): the clones kept, with the rules that keep them, and those
+    /// removed.
+    #[getter]
+    fn retention(&self) -> Option<RetentionDecision> {
+        self.0.retention.clone().map(RetentionDecision::from)
     }
 
     /// The datastore chosen for the new clone, once chosen.

@@ -46,6 +46,13 @@ pub(crate) struct Retention {
     config: RetentionConfig,
 }
 
+impl Retention {
+    /// The policy as a backup job's retention setting.
+    pub(crate) fn config(&self) -> &RetentionConfig {
+        &self.config
+    }
+}
+
 #[pymethods]
 impl Retention {
     #[new]
@@ -157,7 +164,7 @@ impl Retention {
         };
         self.policy
             .apply(&snapshots, now)
-            .map(RetentionDecision)
+            .map(RetentionDecision::from)
             .map_err(|error| plan_error(py, error.to_string()))
     }
 
@@ -265,6 +272,12 @@ fn time_text(what: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
 /// Which snapshots a [`Retention`] keeps and removes, and why each kept one is kept.
 #[pyclass(module = "vmrotate", frozen)]
 pub(crate) struct RetentionDecision(Decision);
+
+impl From<Decision> for RetentionDecision {
+    fn from(decision: Decision) -> Self {
+        Self(decision)
+    }
+}
 
 #[pymethods]
 impl RetentionDecision {

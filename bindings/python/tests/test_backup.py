@@ -252,3 +252,44 @@ def test_ctrl_c_stops_a_call_and_unlock_clears_the_lock_it_left(
         (removed,) = client.unlock(SOURCE)
         assert removed.startswith("vmrotate-run ")
         assert client.unlock(SOURCE) == []
+
+
+def retention_clones(client: vmrotate.Client) -> list[str]:
+    """The names of avocado2's retention clones (those without a slot), oldest first."""
+    (listed,) = client.list_backups(SOURCE)
+    return [generation.name for generation in listed.generations if generation.slot is None]
+
+
+def test_prune_removes_what_the_retention_policy_removes(client: vmrotate.Client) -> None:
+    daily = vmrotate.Retention("restic", keep_daily=7)
+    first = client.backup(SOURCE, [DURIAN], retention=daily, utc=True, at=day(1))
+    assert first.ok, first.error
+    second = client.backup(SOURCE, [DURIAN], retention=daily, utc=True, at=day(3))
+    assert second.ok, second.error
+    assert second.retention is not None
+    assert second.retention.remove == []
+    assert second.retention.to_dict() == second.to_dict()["retention"]
+    assert retention_clones(client) == [first.created, second.created]
+
+    last = vmrotate.Retention("restic", keep_last=1)
+    planned = client.prune(SOURCE, last, dry_run=True, at=day(3))
+    assert planned.ok and planned.dry_run, planned.error
+    assert planned.retention is not None and planned.retention.remove == [first.created]
+    assert planned.deleted == []
+    assert retention_clones(client) == [first.created, second.created]
+
+    pruned = client.prune(SOURCE, last, at=day(3))
+    assert pruned.ok, pruned.error
+    assert pruned.retention is not None
+    assert pruned.retention.keep == [second.created]
+    assert pruned.retention.reasons == {second.created: ["last snapshot"]}
+    assert pruned.deleted == [first.created]
+    assert pruned.created is None
+    assert retention_clones(client) == [second.created]
+
+
+def test_retention_excludes_slots(client: vmrotate.Client) -> None:
+    daily = vmrotate.Retention("restic", keep_daily=7)
+    with pytest.raises(ValueError, match="both 3 slots and a retention policy"):
+        client.backup(SOURCE, [DURIAN], slots=3, retention=daily)
+    assert client.find_vms(prefix="zz_") == []

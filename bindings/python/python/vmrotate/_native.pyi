@@ -154,6 +154,7 @@ class Client:
         datastores: Sequence[str],
         *,
         slots: int = 4,
+        retention: Optional[Retention] = None,
         prefix: str = "zz_",
         folder: Optional[str] = None,
         mode: Literal["safe", "compat"] = "safe",
@@ -166,6 +167,17 @@ class Client:
         free_space_margin: float = 0.1,
         force: bool = False,
         timeouts: Optional[Mapping[str, str]] = None,
+        dry_run: bool = False,
+        at: Optional[datetime.datetime] = None,
+        on_event: Optional[Callable[[_Event], object]] = None,
+    ) -> Report: ...
+    def prune(
+        self,
+        vm: str,
+        retention: Retention,
+        *,
+        prefix: str = "zz_",
+        force: bool = False,
         dry_run: bool = False,
         at: Optional[datetime.datetime] = None,
         on_event: Optional[Callable[[_Event], object]] = None,
@@ -218,6 +230,8 @@ class Report:
     def dry_run(self) -> bool: ...
     @property
     def plan(self) -> Optional[Plan]: ...
+    @property
+    def retention(self) -> Optional[RetentionDecision]: ...
     @property
     def datastore(self) -> Optional[str]: ...
     @property
