@@ -23,6 +23,10 @@ module="$(bash bindings/powershell/build-module.sh)"
 echo "$module"
 library="$(find "$module/runtimes" -type f -name '*vmrotate_native*' | head -n 1)"
 tests="$target/powershell-tests"
+if grep -q VMROTATE_TEST_CRASH_AT "$library"; then
+  echo "error: $library contains the crash test hook: build it without the test-hooks feature" >&2
+  exit 1
+fi
 mkdir -p "$tests"
 
 echo "== native library: the header compiles as C and links"

@@ -16,7 +16,8 @@ VCSIM_BIN="$(bash scripts/build-vcsim.sh)"
 export VCSIM_BIN
 
 echo "== cargo test (workspace)"
-cargo test --workspace --all-targets --locked
+# `test-hooks`: the crash hook the crash-safety suites use (never in release builds).
+cargo test --workspace --all-targets --locked --features vmrotate/test-hooks
 cargo test --workspace --doc --locked
 
 echo "== native library and PowerShell module"

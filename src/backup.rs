@@ -75,6 +75,7 @@ fn crashed(job: &JobConfig) -> Report {
         datastore: None,
         created: None,
         deleted: Vec::new(),
+        unverified: Vec::new(),
         snapshot_removed: false,
         warnings: Vec::new(),
         error: Some(ErrorReport {

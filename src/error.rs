@@ -57,12 +57,16 @@ pub enum Error {
     /// in and what to do.
     #[error("{0}")]
     Incomplete(String),
+    /// The run was asked to stop ([`Stop`](crate::Stop)) and did: the message says what it
+    /// cleaned up (the task it cancelled, the unverified clone it deleted, its snapshot).
+    #[error("{0}")]
+    Stopped(String),
 }
 
 /// What kind of [`Error`] happened, for exit codes and the `error.kind` of JSON reports.
 ///
 /// Serialized in snake case: `"config"`, `"not_found"`, `"ambiguous"`, `"preflight"`,
-/// `"login"`, `"locked"`, `"refused"`, `"verify"`, `"incomplete"`, `"vsphere"`.
+/// `"login"`, `"locked"`, `"refused"`, `"verify"`, `"incomplete"`, `"stopped"`, `"vsphere"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -84,6 +88,8 @@ pub enum ErrorKind {
     Verify,
     /// A step failed after others had changed things.
     Incomplete,
+    /// The run was asked to stop, and cleaned up.
+    Stopped,
     /// Any other failure of the server or the connection to it.
     Vsphere,
 }
@@ -117,6 +123,7 @@ impl Error {
             Error::Refused(_) => ErrorKind::Refused,
             Error::Verify(_) => ErrorKind::Verify,
             Error::Incomplete(_) => ErrorKind::Incomplete,
+            Error::Stopped(_) => ErrorKind::Stopped,
         }
     }
 

@@ -29,6 +29,7 @@ mod list;
 mod prune;
 mod report;
 mod restore;
+mod stop;
 
 pub use backup::backup_all;
 pub use bytes::Bytes;
@@ -38,11 +39,13 @@ pub use error::{Error, ErrorKind};
 pub use events::{Event, EventSink};
 pub use find::find_vms;
 pub use job::{
-    CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, backup, unlock,
+    CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, STOP_WAIT, Verification,
+    VerificationLevel, VerificationState, backup, unlock,
 };
 pub use list::{Anomaly, Generation, VmBackups, list_backups};
 pub use prune::prune;
-pub use report::{ErrorReport, Report, RunReport};
+pub use report::{ErrorReport, Report, RunReport, Settlement, UnverifiedClone};
 pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;
+pub use stop::{Stop, StopReason};
 pub use vsphere_client;

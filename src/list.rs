@@ -275,8 +275,8 @@ fn backups_of(
             .into_iter()
             .map(|snapshot| Anomaly::RunSnapshot {
                 snapshot: snapshot.name,
-                host: snapshot.marker.host,
-                pid: snapshot.marker.pid,
+                host: snapshot.marker.holder.host,
+                pid: snapshot.marker.holder.pid,
                 created: snapshot.created,
             }),
     );

@@ -38,6 +38,9 @@ pub struct Report {
     pub created: Option<String>,
     /// The old clones deleted, in order.
     pub deleted: Vec<String>,
+    /// The unverified clones the run found (left by a killed run, or whose verification
+    /// failed) and what it did with each: verified them, deleted them, or left them alone.
+    pub unverified: Vec<UnverifiedClone>,
     /// Whether the run's snapshot was removed. `false` when none was taken (a dry run or a
     /// failure before it) and when removing it failed (then a warning says so).
     pub snapshot_removed: bool,
@@ -49,6 +52,29 @@ pub struct Report {
     pub started: Timestamp,
     /// When the run ended (this machine's clock).
     pub finished: Timestamp,
+}
+
+/// An unverified clone a run found, and what it did with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnverifiedClone {
+    /// The clone.
+    pub name: String,
+    /// What the run did.
+    pub outcome: Settlement,
+    /// Why.
+    pub reason: String,
+}
+
+/// What a run did with an unverified clone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settlement {
+    /// It passed the checks and is now a verified generation.
+    Verified,
+    /// It failed the checks, or a newer verified generation holds its slot: deleted.
+    Deleted,
+    /// It is powered on: left alone, and no generation.
+    LeftAlone,
 }
 
 /// A failure, as reports carry it.

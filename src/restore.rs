@@ -415,7 +415,8 @@ async fn make_ordinary(
     target: &Target<'_>,
     power_on: bool,
 ) -> Result<(), vsphere_client::Error> {
-    rename(client, vm, &target.name).await?;
+    // The marker goes first: a failure before the rename must never leave the only copy of a
+    // dead host's VM looking like a backup that a rotation may delete.
     let spec = VirtualMachineConfigSpec {
         annotation: Some(annotation(backup)),
         extra_config: CloneMarker::keys_in(&backup.extra_config)
@@ -428,6 +429,7 @@ async fn make_ordinary(
         .await?
         .wait(STEP_TIMEOUT, |_| {})
         .await?;
+    rename(client, vm, &target.name).await?;
     if power_on {
         vm.power_on(None).await?.wait(STEP_TIMEOUT, |_| {}).await?;
     }

@@ -12,7 +12,7 @@ use vmrotate::{
 
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output::{self, Progress};
-use super::{CliError, block_on};
+use super::{CliError, block_on_stoppable};
 
 /// Back up VMs: snapshot, clone onto a backup datastore, rotate the generations.
 ///
@@ -158,6 +158,7 @@ impl RunFlags {
                 .map_or(RunOptions::default().parallel, NonZeroUsize::get),
             dry_run: self.dry_run,
             at: self.at,
+            stop: vmrotate::Stop::new(),
         }
     }
 
@@ -216,7 +217,7 @@ pub(super) fn run_jobs(
     connect: ConnectOptions,
 ) -> Result<ExitCode, CliError> {
     let progress = Progress::for_this_process(json);
-    let report = block_on(async {
+    let report = block_on_stoppable(&options.stop, async {
         let client = connect.connect().await?;
         let report = vmrotate::backup_all(&client, jobs, options, progress.sink()).await;
         output::close(client).await;
@@ -232,7 +233,7 @@ pub(super) fn run_jobs(
     stdout.flush().map_err(CliError::Write)?;
     drop(stdout);
     output::report_failures(&report);
-    Ok(super::run_exit_code(&report))
+    Ok(super::stoppable_exit_code(&report, &options.stop))
 }
 
 /// Parses a command-line value with the serde name of a library enum (e.g. `linked`).

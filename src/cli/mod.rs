@@ -21,6 +21,7 @@ mod plan;
 mod prune;
 mod restore;
 mod run;
+mod signals;
 mod unlock;
 
 use std::io;
@@ -72,6 +73,8 @@ enum CliError {
     JobsFile(String),
     #[error("cannot start the async runtime ({0}): check the process limits (threads)")]
     Runtime(#[source] io::Error),
+    #[error("cannot watch for stop signals ({0})")]
+    Signals(#[source] io::Error),
     #[cfg(feature = "keyring")]
     #[error("{0}")]
     Keyring(String),
@@ -86,7 +89,8 @@ impl CliError {
             | CliError::ReadNames(_)
             | CliError::Write(_)
             | CliError::Library(_)
-            | CliError::Runtime(_) => ExitCode::FAILURE,
+            | CliError::Runtime(_)
+            | CliError::Signals(_) => ExitCode::FAILURE,
             #[cfg(feature = "keyring")]
             CliError::Keyring(_) => ExitCode::FAILURE,
         }
@@ -161,6 +165,24 @@ fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
         .build()
         .map_err(CliError::Runtime)?;
     Ok(runtime.block_on(future))
+}
+
+/// Runs the runs of `future`, which honour `stop`, with the stop signals asking `stop`
+/// (see [`signals`]).
+fn block_on_stoppable<F: Future>(stop: &vmrotate::Stop, future: F) -> Result<F::Output, CliError> {
+    block_on(async {
+        signals::watch(stop).map_err(CliError::Signals)?;
+        Ok(future.await)
+    })?
+}
+
+/// The exit code of a run of backups that honoured `stop`: 128 plus the signal's number once
+/// a stop was requested, else as [`run_exit_code`] says.
+fn stoppable_exit_code(run: &vmrotate::RunReport, stop: &vmrotate::Stop) -> ExitCode {
+    match stop.requested() {
+        Some(reason) => ExitCode::from(u8::try_from(reason.exit_code()).unwrap_or(1)),
+        None => run_exit_code(run),
+    }
 }
 
 /// A clap error message on one line: its first paragraph (before the usage), whitespace collapsed.

@@ -8,7 +8,7 @@ use vmrotate::{JobConfig, Report, RunOptions, RunReport, VmMatch};
 use super::backup::{RetentionFlags, serde_enum};
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output;
-use super::{CliError, block_on};
+use super::{CliError, block_on_stoppable};
 
 /// Apply a retention policy to VMs' backups: say why each is kept, delete the others.
 ///
@@ -55,7 +55,7 @@ pub(super) fn run(args: PruneArgs) -> Result<ExitCode, CliError> {
         ..RunOptions::default()
     };
     let connect = args.connection.options(ConnectionTable::default())?;
-    let run = block_on(async {
+    let run = block_on_stoppable(&options.stop, async {
         let client = connect.connect().await?;
         let mut reports = Vec::with_capacity(jobs.len());
         for job in &jobs {
@@ -73,7 +73,7 @@ pub(super) fn run(args: PruneArgs) -> Result<ExitCode, CliError> {
     stdout.flush().map_err(CliError::Write)?;
     drop(stdout);
     output::report_failures(&run);
-    Ok(super::run_exit_code(&run))
+    Ok(super::stoppable_exit_code(&run, &options.stop))
 }
 
 impl PruneArgs {

@@ -1,18 +1,20 @@
 //! Making the new clone from the run's snapshot, born marked, and verifying it.
 
-use vsphere_client::Client;
+use jiff::Timestamp;
 use vsphere_client::object::{
-    CloneSpec, Datastore, HostSystem, ResourcePool, VirtualMachineSnapshot,
+    CloneSpec, Datastore, HostSystem, ResourcePool, VirtualMachine, VirtualMachineSnapshot,
 };
 use vsphere_client::types::{
     ManagedObjectReference, VirtualMachineRelocateDiskMoveOptions,
     VirtualMachineRelocateTransformation,
 };
 
-use super::inventory::{DatastoreInfo, Inventory};
+use super::inventory::{DatastoreInfo, Inventory, PowerState};
 use super::marker::CloneMarker;
 use super::returned_ref;
 use super::run::{Prepared, Run, VERSION};
+use super::tasks::{self, CutShort, Ended};
+use super::verification::{Verification, VerificationState};
 use crate::config::CloneKind;
 use crate::error::Error;
 use crate::events::Event;
@@ -24,17 +26,37 @@ pub(super) struct Expected<'a> {
     pub datastore: &'a DatastoreInfo,
 }
 
+/// Why the clone step failed, and what it left behind.
+pub(super) struct CloneFailure {
+    /// The run's error.
+    pub error: Error,
+    /// The clone task, when it was cancelled (on a stop request or a timeout).
+    pub cancelled: Option<String>,
+    /// The clone, when one was made all the same (it is not verified).
+    pub made: Option<ManagedObjectReference>,
+}
+
+impl From<Error> for CloneFailure {
+    fn from(error: Error) -> Self {
+        Self {
+            error,
+            cancelled: None,
+            made: None,
+        }
+    }
+}
+
 /// Clones the source from `snapshot` as `expected` says, with the marker and annotation in the
-/// spec, and returns the new VM.
+/// spec, and returns the new VM. A stop request or the clone timeout cancels the task.
 ///
 /// # Errors
-/// The calls' [`Error::Vsphere`], such as a timeout of the clone task.
+/// The calls' errors, [`Error::Stopped`], or the timeout, with what was left behind.
 pub(super) async fn make(
-    run: &mut Run<'_>,
+    run: &Run<'_>,
     prepared: &Prepared,
     snapshot: &ManagedObjectReference,
     expected: &Expected<'_>,
-) -> Result<ManagedObjectReference, Error> {
+) -> Result<ManagedObjectReference, CloneFailure> {
     let (client, job, placement) = (run.client, run.job, &prepared.placement);
     let marker = CloneMarker {
         source_name: prepared.source.details.name.clone(),
@@ -73,20 +95,39 @@ pub(super) async fn make(
         .source
         .vm
         .clone_vm(&folder, expected.name, spec)
-        .await?;
+        .await
+        .map_err(Error::from)?;
     let events = run.events.clone();
-    let result = task
-        .wait(job.timeouts.clone, |progress| {
-            if let Some(percent) = progress.percent {
-                events.emit(Event::CloneProgress {
-                    vm: events.vm(),
-                    percent: u8::try_from(percent.clamp(0, 100)).unwrap_or(0),
-                });
-            }
-        })
-        .await?;
-    let clone = returned_ref("CloneVM_Task", result)?;
-    run.report.created = Some(expected.name.to_owned());
+    let ended = tasks::finish(&task, job.timeouts.clone, &run.stop, |progress| {
+        if let Some(percent) = progress.percent {
+            events.emit(Event::CloneProgress {
+                vm: events.vm(),
+                percent: u8::try_from(percent.clamp(0, 100)).unwrap_or(0),
+            });
+        }
+    })
+    .await;
+    let clone = match ended {
+        Ended::Finished(result) => {
+            returned_ref("CloneVM_Task", result.map_err(Error::from)?).map_err(Error::from)?
+        }
+        Ended::CutShort { why, late } => {
+            let made = late
+                .ok()
+                .and_then(|value| returned_ref("CloneVM_Task", value).ok());
+            let error = match why {
+                CutShort::Stopped(reason) => {
+                    Error::Stopped(format!("stopped by {reason} during the clone"))
+                }
+                CutShort::TimedOut(error) => Error::from(error),
+            };
+            return Err(CloneFailure {
+                error,
+                cancelled: Some(format!("the clone task {}", task.moref().value)),
+                made,
+            });
+        }
+    };
     run.events.emit(Event::CloneDone {
         vm: run.events.vm(),
         clone: expected.name.to_owned(),
@@ -95,19 +136,29 @@ pub(super) async fn make(
     Ok(clone)
 }
 
-/// Checks that `clone` is what the run made: its name, folder, datastore, and a marker naming
-/// this run and source.
+/// Checks that `clone` is what the run made: its name, folder, datastore, power and
+/// connection state, and a marker naming this run and source; then records the result on
+/// the clone (`vmrotate.verification`): verified, or failed with the problem.
 ///
 /// # Errors
-/// [`Error::Verify`] saying what is wrong; the call's [`Error::Vsphere`].
+/// [`Error::Verify`] saying what is wrong; the calls' [`Error::Vsphere`].
 pub(super) async fn verify(
-    client: &Client,
+    run: &Run<'_>,
     clone: &ManagedObjectReference,
     expected: &Expected<'_>,
-    run: &str,
     source_uuid: &str,
 ) -> Result<(), Error> {
+    let client = run.client;
     let details = Inventory::details(client, std::slice::from_ref(clone)).await?;
+    let checks = [
+        "exists",
+        "name",
+        "folder",
+        "datastore",
+        "powered_off",
+        "connected",
+        "marker",
+    ];
     let problem = match details.first() {
         None => Some("it does not exist, although its clone task succeeded".to_owned()),
         Some(vm) if vm.name != expected.name => Some(format!("it is named {}", vm.name)),
@@ -118,18 +169,40 @@ pub(super) async fn verify(
             "it is not on the datastore {}",
             expected.datastore.name
         )),
+        Some(vm) if vm.power_state != PowerState::PoweredOff => {
+            Some("it is not powered off".to_owned())
+        }
+        Some(vm) if !vm.connected => Some("vCenter cannot reach it (not connected)".to_owned()),
         Some(vm) => match vm.valid_marker() {
-            Some(marker) if marker.run == run && marker.is_backup_of(source_uuid) => None,
+            Some(marker) if marker.run == run.id && marker.is_backup_of(source_uuid) => None,
             Some(_) => Some("its marker names another run or VM".to_owned()),
             None => Some("its vmrotate marker does not read back".to_owned()),
         },
     };
-    match problem {
-        None => Ok(()),
-        Some(problem) => Err(Error::Verify(format!(
-            "the new clone {} could not be verified: {problem}. Nothing was deleted; check the \
-             clone in vCenter (a later run counts it only if its marker is right)",
-            expected.name
-        ))),
+    let vm = VirtualMachine::new(client.clone(), clone.clone());
+    let timeout = run.job.timeouts.delete;
+    let mut record = Verification::passed(
+        &run.id,
+        checks.iter().map(|&check| check.to_owned()).collect(),
+        Timestamp::now(),
+    );
+    let Some(problem) = problem else {
+        return record.record(&vm, timeout).await;
+    };
+    if !details.is_empty() {
+        record.state = VerificationState::Failed;
+        record.checks.clear();
+        record.problem = Some(problem.clone());
+        if let Err(error) = record.record(&vm, timeout).await {
+            log::warn!(
+                "could not record the failed verification of {}: {error}",
+                expected.name
+            );
+        }
     }
+    Err(Error::Verify(format!(
+        "the new clone {} could not be verified: {problem}. Nothing was deleted; the next run \
+         deletes it (or verifies it, if the problem was passing)",
+        expected.name
+    )))
 }

@@ -3,11 +3,14 @@
 //!
 //! Set `VMROTATE_TEST_CRASH_AT` to a [`Step`] name and the process aborts
 //! (`std::process::abort`, no unwinding, no cleanup) when a run reaches that boundary. Unset,
-//! the hook does nothing.
+//! the hook does nothing. The hook exists only in builds with the cargo feature `test-hooks`,
+//! which the test suite enables: release builds of the library, the command and the bindings
+//! ignore the variable.
 
 use crate::error::Error;
 
 /// The environment variable naming the step to crash at.
+#[cfg(feature = "test-hooks")]
 const VARIABLE: &str = "VMROTATE_TEST_CRASH_AT";
 
 /// The step boundaries of a run, in the order a run passes them.
@@ -28,6 +31,7 @@ pub(crate) enum Step {
     BeforeSnapshotRemoval,
 }
 
+#[cfg(feature = "test-hooks")]
 impl Step {
     const ALL: [Step; 6] = [
         Step::AfterSnapshot,
@@ -53,17 +57,25 @@ impl Step {
 
 /// The step this process crashes at, if any.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CrashHook(Option<Step>);
+pub(crate) struct CrashHook(#[cfg(feature = "test-hooks")] Option<Step>);
 
 impl CrashHook {
     /// The hook `VMROTATE_TEST_CRASH_AT` asks for.
     ///
     /// # Errors
     /// [`Error::Config`] when the variable names no step.
+    #[cfg(feature = "test-hooks")]
     pub(crate) fn from_env() -> Result<Self, Error> {
         Self::parse(std::env::var(VARIABLE).ok().as_deref())
     }
 
+    /// No hook: this build has no `test-hooks` feature.
+    #[cfg(not(feature = "test-hooks"))]
+    pub(crate) fn from_env() -> Result<Self, Error> {
+        Ok(Self::default())
+    }
+
+    #[cfg(feature = "test-hooks")]
     fn parse(value: Option<&str>) -> Result<Self, Error> {
         let Some(value) = value.filter(|value| !value.is_empty()) else {
             return Ok(Self(None));
@@ -83,14 +95,17 @@ impl CrashHook {
 
     /// Aborts the process if the hook is set to `step`.
     pub(crate) fn reached(self, step: Step) {
+        #[cfg(feature = "test-hooks")]
         if self.0 == Some(step) {
             eprintln!("{VARIABLE}: aborting at {}", step.name());
             std::process::abort();
         }
+        #[cfg(not(feature = "test-hooks"))]
+        let _ = (self, step);
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "test-hooks"))]
 mod tests {
     use super::*;
 

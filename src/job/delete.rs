@@ -1,6 +1,9 @@
 //! Deleting the clones a plan rotates out, once the new clone is verified (or, for a prune,
 //! right away).
 
+use std::time::Duration;
+
+use vsphere_client::Client;
 use vsphere_client::object::VirtualMachine;
 use vsphere_client::types::ManagedObjectReference;
 
@@ -12,20 +15,42 @@ use crate::config::Mode;
 use crate::error::Error;
 use crate::events::Event;
 
+/// What a delete step did.
+#[derive(Debug, Default)]
+pub(super) struct Deleted {
+    /// The clones deleted, in order.
+    pub names: Vec<String>,
+    /// What the caller should know.
+    pub warnings: Vec<String>,
+}
+
 /// Deletes `names`, in order, among `generations` (the source's clones the plan was made
-/// from). Each is read again first: in safe mode it must still
-/// carry this VM's marker, and it must be powered off unless the job forces (then it is
-/// powered off first). The source VM is never deleted.
+/// from). Each is read again first: in safe mode it must still carry this VM's marker, and it
+/// must be powered off unless the job forces (then it is powered off first). The source VM is
+/// never deleted. Returns what was deleted, and the outcome:
 ///
 /// # Errors
 /// [`Error::Refused`] naming the clones left in place and why (the others are deleted);
 /// the calls' [`Error::Vsphere`] (the deletes after a failed one are left to the next run).
 pub(super) async fn rotated_out(
-    run: &mut Run<'_>,
+    run: &Run<'_>,
     source: &Source,
     names: &[&str],
     generations: &[VmDetails],
     crash: CrashHook,
+) -> (Deleted, Result<(), Error>) {
+    let mut deleted = Deleted::default();
+    let outcome = delete_each(run, source, names, generations, crash, &mut deleted).await;
+    (deleted, outcome)
+}
+
+async fn delete_each(
+    run: &Run<'_>,
+    source: &Source,
+    names: &[&str],
+    generations: &[VmDetails],
+    crash: CrashHook,
+    deleted: &mut Deleted,
 ) -> Result<(), Error> {
     let targets = targets(names, generations);
     if targets.is_empty() {
@@ -35,7 +60,7 @@ pub(super) async fn rotated_out(
     let mut refused = Vec::new();
     for target in &targets {
         let Some(clone) = current.iter().find(|vm| vm.moref == *target) else {
-            run.warn(format!(
+            deleted.warnings.push(format!(
                 "{} was to be deleted but no longer exists",
                 target.value
             ));
@@ -45,13 +70,13 @@ pub(super) async fn rotated_out(
             refused.push(reason);
             continue;
         }
-        destroy(run, clone).await?;
-        run.report.deleted.push(clone.name.clone());
+        destroy(run.client, clone, run.job.timeouts.delete).await?;
+        deleted.names.push(clone.name.clone());
         run.events.emit(Event::Deleted {
             vm: run.events.vm(),
             clone: clone.name.clone(),
         });
-        if run.report.deleted.len() == 1 {
+        if deleted.names.len() == 1 {
             crash.reached(Step::AfterDelete);
         }
     }
@@ -108,7 +133,7 @@ fn refusal(run: &Run<'_>, source: &Source, clone: &VmDetails) -> Option<String> 
     })
 }
 
-fn is_running(vm: &VmDetails) -> bool {
+pub(super) fn is_running(vm: &VmDetails) -> bool {
     matches!(
         vm.power_state,
         PowerState::PoweredOn | PowerState::Suspended
@@ -116,12 +141,27 @@ fn is_running(vm: &VmDetails) -> bool {
 }
 
 /// Powers `clone` off if it runs (only reached when forced) and destroys it.
-async fn destroy(run: &Run<'_>, clone: &VmDetails) -> Result<(), Error> {
-    let vm = VirtualMachine::new(run.client.clone(), clone.moref.clone());
-    let timeout = run.job.timeouts.delete;
+pub(super) async fn destroy(
+    client: &Client,
+    clone: &VmDetails,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let vm = VirtualMachine::new(client.clone(), clone.moref.clone());
     if is_running(clone) {
         vm.power_off().await?.wait(timeout, |_| {}).await?;
     }
+    vm.destroy().await?.wait(timeout, |_| {}).await?;
+    Ok(())
+}
+
+/// Destroys the clone `clone` this run made but did not verify (it is powered off: clones are
+/// born so, and a run never powers one on).
+pub(super) async fn destroy_unverified(
+    client: &Client,
+    clone: &ManagedObjectReference,
+    timeout: Duration,
+) -> Result<(), Error> {
+    let vm = VirtualMachine::new(client.clone(), clone.clone());
     vm.destroy().await?.wait(timeout, |_| {}).await?;
     Ok(())
 }

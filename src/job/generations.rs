@@ -1,7 +1,9 @@
 //! Which VMs are the source VM's backup generations, as each mode counts them.
 //!
-//! - [`Mode::Safe`]: only VMs carrying vmrotate's marker for this source (its instance UUID).
-//!   Look-alikes without it are reported and never touched.
+//! - [`Mode::Safe`]: only VMs carrying vmrotate's marker for this source (its instance UUID)
+//!   and a verification record saying they are verified. Look-alikes without the marker are
+//!   reported and never touched; marked clones not verified are set apart for the run to
+//!   verify or delete (`unverified.rs`).
 //! - [`Mode::Compat`]: every VM the script's `-like` patterns would match, marked or not.
 //!
 //! Slot runs never count clones marked as a retention policy's, and retention runs (safe mode
@@ -9,12 +11,15 @@
 
 use rotation_core::like::LikePattern;
 use rotation_core::{CloneName, Existing};
+use vsphere_client::Client;
 use vsphere_client::types::ManagedObjectReference;
 
 use super::inventory::{Inventory, VmDetails};
 use super::marker::{ClonePolicy, MarkerState};
 use super::retention_name::RetentionCloneName;
+use super::verification::{Verification, VerificationState};
 use crate::config::{JobConfig, Mode};
+use crate::error::Error;
 
 /// The VMs that may be `job`'s clones, by name alone: those starting with `<prefix><key>`
 /// (ignoring case) or matching the script's pattern `<prefix><key>-*`. `source` is left out.
@@ -23,17 +28,51 @@ pub(crate) fn candidates(
     job: &JobConfig,
     source: &ManagedObjectReference,
 ) -> Vec<ManagedObjectReference> {
-    let base = format!("{}{}", job.prefix, job.vm).to_lowercase();
-    // A pattern PowerShell rejects matches nothing, as in the script.
-    let pattern = LikePattern::new(&format!("{}{}-*", job.prefix, job.vm)).ok();
-    let matches_pattern = |name: &str| pattern.as_ref().is_some_and(|p| p.matches(name));
+    let may_be_clone = name_filter(job);
     inventory
         .vms
         .iter()
-        .filter(|vm| vm.moref != *source)
-        .filter(|vm| vm.name.to_lowercase().starts_with(&base) || matches_pattern(&vm.name))
+        .filter(|vm| vm.moref != *source && may_be_clone(&vm.name))
         .map(|vm| vm.moref.clone())
         .collect()
+}
+
+/// Whether a VM's name may be one of `job`'s clones: it starts with `<prefix><key>` (ignoring
+/// case) or matches the script's pattern `<prefix><key>-*`.
+fn name_filter(job: &JobConfig) -> impl Fn(&str) -> bool {
+    let base = format!("{}{}", job.prefix, job.vm).to_lowercase();
+    // A pattern PowerShell rejects matches nothing, as in the script.
+    let pattern = LikePattern::new(&format!("{}{}-*", job.prefix, job.vm)).ok();
+    move |name| {
+        name.to_lowercase().starts_with(&base) || pattern.as_ref().is_some_and(|p| p.matches(name))
+    }
+}
+
+/// Reads `job`'s clone candidates again once the run holds the lock: those directly in the
+/// backup `folder` (one container view, which also finds clones a run made since the
+/// inventory was read) and the `earlier` candidates elsewhere.
+///
+/// # Errors
+/// The calls' [`Error::Vsphere`].
+pub(crate) async fn reread(
+    client: &Client,
+    job: &JobConfig,
+    folder: &ManagedObjectReference,
+    earlier: &[VmDetails],
+) -> Result<Vec<VmDetails>, Error> {
+    let may_be_clone = name_filter(job);
+    let mut current: Vec<VmDetails> = Inventory::details_in_folder(client, folder)
+        .await?
+        .into_iter()
+        .filter(|vm| may_be_clone(&vm.name))
+        .collect();
+    let elsewhere: Vec<ManagedObjectReference> = earlier
+        .iter()
+        .filter(|vm| vm.parent.as_ref() != Some(folder))
+        .map(|vm| vm.moref.clone())
+        .collect();
+    current.extend(Inventory::details(client, &elsewhere).await?);
+    Ok(current)
 }
 
 /// Whether `name` is exactly one of `job`'s clone names, slot or retention.
@@ -56,6 +95,9 @@ pub(crate) fn same_scheme(job: &JobConfig, vm: &VmDetails) -> bool {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Selection {
     pub generations: Vec<VmDetails>,
+    /// Safe mode: this VM's clones that no verification has recorded as verified (a killed
+    /// run's, or one whose checks failed). They are not generations until a run verifies them.
+    pub unverified: Vec<VmDetails>,
     pub warnings: Vec<String>,
 }
 
@@ -77,8 +119,15 @@ impl Selection {
 pub(crate) fn select(job: &JobConfig, source_uuid: &str, candidates: Vec<VmDetails>) -> Selection {
     let mut selection = Selection::default();
     for vm in candidates.into_iter().filter(|vm| same_scheme(job, vm)) {
-        if job.mode == Mode::Compat || vm.is_backup_of(source_uuid) {
+        if job.mode == Mode::Compat {
             selection.generations.push(vm);
+        } else if vm.is_backup_of(source_uuid) {
+            match Verification::state_of(&vm.extra_config) {
+                VerificationState::Verified => selection.generations.push(vm),
+                VerificationState::Unverified | VerificationState::Failed => {
+                    selection.unverified.push(vm);
+                }
+            }
         } else if is_clone_name(job, &vm.name) {
             selection.warnings.push(left_alone(&vm, &job.vm));
         }

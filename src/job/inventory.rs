@@ -13,8 +13,8 @@ use serde::Serialize;
 use vsphere_client::Client;
 use vsphere_client::property::{ObjectProps, ViewQuery, retrieve_objects};
 use vsphere_client::types::{
-    AnyOptionValue, DatastoreSummary, ManagedObjectReference, VirtualMachinePowerState,
-    VirtualMachineSnapshotInfo,
+    AnyOptionValue, DatastoreSummary, ManagedObjectReference, VirtualMachineConnectionState,
+    VirtualMachinePowerState, VirtualMachineSnapshotInfo,
 };
 
 use super::marker::{CloneMarker, MarkerState};
@@ -22,13 +22,14 @@ use crate::config::VmMatch;
 use crate::error::Error;
 
 /// The properties of a VM that runs, lists and restores look at.
-const VM_DETAILS: [&str; 11] = [
+const VM_DETAILS: [&str; 12] = [
     "name",
     "config.instanceUuid",
     "config.extraConfig",
     "config.files.vmPathName",
     "snapshot",
     "runtime.powerState",
+    "runtime.connectionState",
     "runtime.host",
     "summary.storage.committed",
     "datastore",
@@ -129,6 +130,8 @@ pub(crate) struct VmDetails {
     pub vmx_path: Option<String>,
     pub snapshots: Option<VirtualMachineSnapshotInfo>,
     pub power_state: PowerState,
+    /// Whether vCenter reaches it (`runtime.connectionState` connected).
+    pub connected: bool,
     pub host: Option<ManagedObjectReference>,
     pub committed_bytes: u64,
     pub datastores: Vec<ManagedObjectReference>,
@@ -142,6 +145,8 @@ impl VmDetails {
             props.get("config.extraConfig")?.unwrap_or_default();
         let power_state: Option<VirtualMachinePowerState> = props.get("runtime.powerState")?;
         let committed: Option<i64> = props.get("summary.storage.committed")?;
+        let connection: Option<VirtualMachineConnectionState> =
+            props.get("runtime.connectionState")?;
         Ok(Self {
             moref: props.obj.clone(),
             name: props.name()?.to_owned(),
@@ -151,6 +156,7 @@ impl VmDetails {
             vmx_path: props.get("config.files.vmPathName")?,
             snapshots: props.get("snapshot")?,
             power_state: power_state.map_or(PowerState::Unknown, PowerState::from),
+            connected: connection == Some(VirtualMachineConnectionState::Connected),
             host: props.get("runtime.host")?,
             committed_bytes: committed.map_or(0, |bytes| u64::try_from(bytes).unwrap_or(0)),
             datastores: props.get("datastore")?.unwrap_or_default(),
@@ -240,6 +246,22 @@ impl Inventory {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Reads the details of the VMs directly in `folder` with one container view: the VMs a
+    /// run made there since it read the inventory included.
+    ///
+    /// # Errors
+    /// The calls' [`Error::Vsphere`].
+    pub(crate) async fn details_in_folder(
+        client: &Client,
+        folder: &ManagedObjectReference,
+    ) -> Result<Vec<VmDetails>, Error> {
+        let objects = ViewQuery::new(folder.clone(), "VirtualMachine", &VM_DETAILS)
+            .recursive(false)
+            .retrieve(client)
+            .await?;
+        objects.iter().map(VmDetails::from_props).collect()
     }
 
     /// Reads the details of `vms` with one `RetrievePropertiesEx`, in the order given.

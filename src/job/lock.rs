@@ -10,9 +10,11 @@ use vsphere_client::types::{
     ManagedObjectReference, VirtualMachineSnapshotInfo, VirtualMachineSnapshotTree,
 };
 
+use super::holder::{Holder, Liveness};
 use super::inventory::Inventory;
 use super::marker::SnapshotMarker;
 use super::returned_ref;
+use super::tasks::{self, RunningTask};
 use crate::config::{JobConfig, VmMatch};
 use crate::error::Error;
 
@@ -29,23 +31,6 @@ pub(crate) struct RunSnapshot {
     /// When vCenter made it (vCenter's clock).
     pub created: Timestamp,
     pub marker: SnapshotMarker,
-}
-
-/// The machine and process a run snapshot names as its holder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Holder {
-    pub host: String,
-    pub pid: u32,
-}
-
-impl Holder {
-    /// This process.
-    pub(crate) fn this_process() -> Self {
-        Self {
-            host: gethostname::gethostname().to_string_lossy().into_owned(),
-            pid: std::process::id(),
-        }
-    }
 }
 
 /// The longest a run of `job` that deletes `deletes` clones may hold its lock (slot runs
@@ -83,7 +68,10 @@ pub(crate) fn run_snapshots(info: Option<&VirtualMachineSnapshotInfo>) -> Vec<Ru
     found
 }
 
-/// Why a run snapshot no longer holds the lock, or `None` while it does.
+/// Why a run snapshot no longer holds the lock by its own record, or `None` while it does:
+/// older than its run's time limit (vCenter's clock), or made on this machine by a process
+/// that is gone. A task of its run that vCenter still runs keeps it live all the same (see
+/// [`check`]).
 fn stale_because(snapshot: &RunSnapshot, server_now: Timestamp, this: &Holder) -> Option<String> {
     let marker = &snapshot.marker;
     let age = server_now.duration_since(snapshot.created);
@@ -94,23 +82,10 @@ fn stale_because(snapshot: &RunSnapshot, server_now: Timestamp, this: &Holder) -
             limit.round(jiff::Unit::Minute).unwrap_or(limit)
         ));
     }
-    (marker.host == this.host && !process_exists(marker.pid)).then(|| {
-        format!(
-            "its process {} on this machine ({}) no longer runs",
-            marker.pid, marker.host
-        )
-    })
-}
-
-#[cfg(target_os = "linux")]
-fn process_exists(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Without a portable check, a process is assumed to run: only the age can clear its lock.
-#[cfg(not(target_os = "linux"))]
-fn process_exists(_pid: u32) -> bool {
-    true
+    match marker.holder.liveness(this) {
+        Liveness::Gone(why) => Some(why),
+        Liveness::Unknown => None,
+    }
 }
 
 /// The run snapshot that holds the lock among `live` ones: the oldest, by creation time and
@@ -145,14 +120,25 @@ async fn sort_out(
 /// The error for a VM whose lock `holder` holds.
 fn locked(vm: &str, holder: &RunSnapshot) -> Error {
     let marker = &holder.marker;
+    let Holder { host, pid, .. } = &marker.holder;
     let limit = SignedDuration::from_secs(i64::try_from(marker.stale_after_s).unwrap_or(i64::MAX));
     Error::Locked(format!(
-        "another vmrotate run is backing up {vm}: run {} on host {} (pid {}), started {}, holds \
-         the snapshot \"{}\". Wait for it to finish; if it crashed, its lock clears itself {:#} \
-         after {} (vCenter's clock), or at once when the next run on that host finds its process \
-         gone; to clear it now, run `vmrotate unlock {vm}` (or delete that snapshot in the vSphere \
-         Client)",
-        marker.run, marker.host, marker.pid, marker.started, holder.name, limit, holder.created
+        "another vmrotate run holds the lock of {vm}: run {} on host {host} (pid {pid}), started \
+         {}, holds the snapshot \"{}\". Wait for it to finish; if it crashed, its lock clears \
+         itself {:#} after {} (vCenter's clock), or at once when the next run on that host finds \
+         its process gone; to clear it now, unlock {vm} (`vmrotate unlock`, or delete that \
+         snapshot in the vSphere Client)",
+        marker.run, marker.started, holder.name, limit, holder.created
+    ))
+}
+
+/// The error for a VM whose crashed run's `snapshot` vCenter still reads from with `task`.
+fn still_running(vm: &str, snapshot: &RunSnapshot, task: &RunningTask) -> Error {
+    Error::Locked(format!(
+        "the run {} that holds the lock of {vm} is gone, but vCenter still runs its task {}: \
+         its snapshot \"{}\" stays until the task ends. Run again once it has ended (or cancel \
+         it in the vSphere Client: Monitor > Tasks)",
+        snapshot.marker.run, task, snapshot.name
     ))
 }
 
@@ -161,16 +147,30 @@ fn locked(vm: &str, holder: &RunSnapshot) -> Error {
 ///
 /// # Errors
 /// [`Error::Locked`] naming the live holder; the call's [`Error::Vsphere`].
+/// A stale snapshot stays live while vCenter runs a task on the VM that was queued after
+/// the snapshot was made (the crashed run's clone, most likely): removing a snapshot a task
+/// reads from would break that task, and its clone would land unverified.
 pub(crate) async fn check(
     client: &Client,
-    vm: &str,
+    vm: &ManagedObjectReference,
+    name: &str,
     snapshots: Vec<RunSnapshot>,
 ) -> Result<Vec<(RunSnapshot, String)>, Error> {
     let (live, stale) = sort_out(client, snapshots).await?;
-    match holder_of(&live) {
-        Some(holder) => Err(locked(vm, holder)),
-        None => Ok(stale),
+    if let Some(holder) = holder_of(&live) {
+        return Err(locked(name, holder));
     }
+    if let Some(oldest) = stale
+        .iter()
+        .map(|(snapshot, _)| snapshot)
+        .min_by_key(|s| s.created)
+    {
+        let running = tasks::running_on(client, vm).await?;
+        if let Some(task) = running.iter().find(|task| task.queued >= oldest.created) {
+            return Err(still_running(name, oldest, task));
+        }
+    }
+    Ok(stale)
 }
 
 /// Takes the lock: creates the run's snapshot (without memory) and returns it.
@@ -300,10 +300,17 @@ mod tests {
         pid: u32,
         stale_after_s: u64,
     ) -> RunSnapshot {
+        let this = Holder::this_process();
         let marker = SnapshotMarker {
             run: value.into(),
-            host: host.into(),
-            pid,
+            holder: Holder {
+                host: host.into(),
+                pid,
+                // Only this machine's own host name marks a lock as this machine's.
+                machine: (host == this.host).then_some(this.machine).flatten(),
+                boot: this.boot,
+                process_started: (pid == this.pid).then_some(this.process_started).flatten(),
+            },
             started: created.parse().unwrap(),
             stale_after_s,
             version: "0.1.0".into(),

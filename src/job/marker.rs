@@ -6,6 +6,8 @@ use rotation_core::Slot;
 use serde::{Deserialize, Serialize};
 use vsphere_client::types::{AnyOptionValue, OptionValue, Value};
 
+use super::holder::Holder;
+
 /// The prefix of every marker key.
 const KEY_PREFIX: &str = "vmrotate.";
 const SOURCE_NAME: &str = "vmrotate.source.name";
@@ -199,10 +201,9 @@ fn is_marker_key(key: &str) -> bool {
 pub(crate) struct SnapshotMarker {
     /// The run's id.
     pub run: String,
-    /// The host name of the machine running it.
-    pub host: String,
-    /// Its process id there.
-    pub pid: u32,
+    /// The machine and process running it.
+    #[serde(flatten)]
+    pub holder: Holder,
     /// When it started (that machine's clock).
     pub started: Timestamp,
     /// After how many seconds from the snapshot's creation (vCenter's clock) the lock counts
@@ -355,8 +356,13 @@ mod tests {
     fn snapshot_markers_need_both_name_and_json() {
         let marker = SnapshotMarker {
             run: "r1".into(),
-            host: "backup01".into(),
-            pid: 42,
+            holder: Holder {
+                host: "backup01".into(),
+                pid: 42,
+                machine: Some("0123456789abcdef01234567".into()),
+                boot: None,
+                process_started: Some(7),
+            },
             started: "2019-09-25T02:41:00Z".parse().unwrap(),
             stale_after_s: 600,
             version: "0.1.0".into(),
@@ -370,5 +376,13 @@ mod tests {
         );
         assert_eq!(SnapshotMarker::parse("before upgrade", &description), None);
         assert_eq!(SnapshotMarker::parse("vmrotate-run r2", &description), None);
+        // A lock written by an earlier version, without machine and process identity.
+        let earlier = r#"{"vmrotate":{"run":"r1","host":"backup01","pid":42,"started":"2019-09-25T02:41:00Z","stale_after_s":600,"version":"0.1.0"}}"#;
+        let read = SnapshotMarker::parse(&name, earlier).unwrap();
+        assert_eq!(
+            (read.holder.host.as_str(), read.holder.pid),
+            ("backup01", 42)
+        );
+        assert_eq!(read.holder.machine, None);
     }
 }

@@ -6,6 +6,7 @@ mod crash;
 mod delete;
 pub(crate) mod folder;
 pub(crate) mod generations;
+mod holder;
 pub(crate) mod inventory;
 pub(crate) mod lock;
 pub(crate) mod marker;
@@ -14,6 +15,9 @@ mod preflight;
 mod retention;
 mod retention_name;
 pub(crate) mod run;
+mod tasks;
+mod unverified;
+pub(crate) mod verification;
 
 use jiff::Timestamp;
 use vsphere_client::Client;
@@ -23,10 +27,13 @@ pub use inventory::PowerState;
 pub use lock::unlock;
 pub use marker::{CloneMarker, ClonePolicy};
 pub use retention_name::RetentionCloneName;
+pub use tasks::STOP_WAIT;
+pub use verification::{Verification, VerificationLevel, VerificationState};
 
 use crate::config::JobConfig;
 use crate::events::EventSink;
 use crate::report::Report;
+use crate::stop::Stop;
 
 /// How jobs run.
 ///
@@ -45,6 +52,9 @@ pub struct RunOptions {
     /// [`StampZone`](crate::StampZone)) and the creation time in its marker. Default (`None`):
     /// now. Set it to replay a schedule, e.g. in tests.
     pub at: Option<Timestamp>,
+    /// The request to stop these runs cooperatively: see [`Stop`]. Default: one nobody
+    /// requests.
+    pub stop: Stop,
 }
 
 impl Default for RunOptions {
@@ -53,6 +63,7 @@ impl Default for RunOptions {
             parallel: 2,
             dry_run: false,
             at: None,
+            stop: Stop::new(),
         }
     }
 }

@@ -259,6 +259,7 @@ mod tests {
             vmx_path: None,
             snapshots: None,
             power_state: PowerState::PoweredOff,
+            connected: true,
             host: None,
             committed_bytes: 10 << 30,
             datastores: vec![datastore.moref.clone()],

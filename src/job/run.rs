@@ -1,7 +1,5 @@
 //! [`Run`]: one VM's backup run, step by step, and its report.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rotation_core::{SlotRotation, Stamp};
@@ -9,25 +7,28 @@ use vsphere_client::Client;
 use vsphere_client::object::VirtualMachine;
 use vsphere_client::types::ManagedObjectReference;
 
-use super::clone::{self, Expected};
+use super::clone::{self, CloneFailure, Expected};
 use super::crash::{CrashHook, Step};
 use super::folder::FolderTarget;
 use super::generations::{self, Selection};
+use super::holder::{Holder, new_run_id};
 use super::inventory::{Inventory, PowerState, VmDetails};
-use super::lock::{self, Holder, RunSnapshot};
+use super::lock::{self, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
 use super::preflight::{self, Placement};
-use super::{RunOptions, delete, retention};
+use super::{RunOptions, delete, retention, unverified};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
 use crate::events::{Event, EventSink, Events};
 use crate::report::{ErrorReport, Report};
+use crate::stop::Stop;
 
 /// The version written into markers.
 pub(super) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The source VM of a run, as found.
+#[derive(Clone)]
 pub(crate) struct Source {
     pub vm: VirtualMachine,
     pub details: VmDetails,
@@ -54,7 +55,19 @@ pub(crate) struct Run<'a> {
     pub at: Timestamp,
     pub events: Events,
     pub report: Report,
+    /// The request to stop that this run honours.
+    pub stop: Stop,
     dry_run: bool,
+}
+
+/// What the survey found: the inventory, the source, its generations and the stale
+/// snapshots it cleared.
+pub(super) struct Survey {
+    pub inventory: Inventory,
+    pub source: Source,
+    pub selection: Selection,
+    /// The source's clone candidates by name, as first read.
+    pub candidates: Vec<VmDetails>,
 }
 
 impl<'a> Run<'a> {
@@ -76,6 +89,7 @@ impl<'a> Run<'a> {
             datastore: None,
             created: None,
             deleted: Vec::new(),
+            unverified: Vec::new(),
             snapshot_removed: false,
             warnings: Vec::new(),
             error: None,
@@ -89,6 +103,7 @@ impl<'a> Run<'a> {
             at: options.at.unwrap_or(started),
             events: Events::new(sink, &job.vm),
             report,
+            stop: options.stop.clone(),
             dry_run: options.dry_run,
         }
     }
@@ -132,52 +147,80 @@ impl<'a> Run<'a> {
     async fn steps(&mut self) -> Result<(), Error> {
         self.job.validate()?;
         let crash = CrashHook::from_env()?;
-        let prepared = self.prepare().await?;
+        self.check_stop("before anything was changed")?;
+        let survey = self.survey().await?;
+        let prepared = self.prepare(&survey)?;
         if self.dry_run {
             if let FolderTarget::Missing { names, .. } = &prepared.placement.folder {
                 self.warn(format!("the folder {} would be created", names.join("/")));
             }
+            for clone in &survey.selection.unverified {
+                self.warn(format!(
+                    "{} is not verified: a run verifies it, or deletes it if it fails the checks",
+                    clone.name
+                ));
+            }
             return Ok(());
         }
-        self.back_up(&prepared, crash).await
+        self.back_up(survey, prepared, crash).await
     }
 
-    /// Steps 1 to 3, which change nothing but stale snapshots: find, check the lock, plan,
-    /// preflight.
-    async fn prepare(&mut self) -> Result<Prepared, Error> {
-        let job = self.job;
-        let (inventory, source, selection) = self.survey().await?;
-        let plan = self.plan(&selection)?;
+    /// `Err(Stopped)` when a stop was requested; `when` says what state things are in.
+    fn check_stop(&self, when: &str) -> Result<(), Error> {
+        match self.stop.requested() {
+            Some(reason) => Err(Error::Stopped(format!("stopped by {reason} {when}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Steps 1 to 3 on what the survey saw, which change nothing: plan and preflight. The
+    /// run plans again once it holds the lock.
+    fn prepare(&mut self, survey: &Survey) -> Result<Prepared, Error> {
+        let plan = self.plan(&survey.selection)?;
+        self.place(survey, plan, survey.selection.generations.clone())
+    }
+
+    /// The preflight of `plan` over `generations`: where the clone goes.
+    fn place(
+        &mut self,
+        survey: &Survey,
+        plan: RunPlan,
+        generations: Vec<VmDetails>,
+    ) -> Result<Prepared, Error> {
+        let (job, source) = (self.job, &survey.source);
         let placement = preflight::check(
-            &inventory,
+            &survey.inventory,
             job,
             &source.details,
             plan.new_clone(),
             &plan.deletions(),
-            &selection.generations,
+            &generations,
         )?;
         self.report.datastore = Some(placement.datastore.name.clone());
-        self.report
-            .warnings
-            .extend(placement.warnings.iter().cloned());
+        let mut warnings = placement.warnings.clone();
         if job.clone_kind == CloneKind::Linked {
-            self.report.warnings.push(format!(
+            warnings.push(format!(
                 "linked clones depend on {}'s own disks: they are no backup if those are lost; \
                  use full clones for backups",
                 source.details.name
             ));
         }
+        for warning in warnings {
+            if !self.report.warnings.contains(&warning) {
+                self.report.warnings.push(warning);
+            }
+        }
         Ok(Prepared {
-            source,
+            source: source.clone(),
             plan,
             placement,
-            generations: selection.generations,
+            generations,
         })
     }
 
     /// Steps 1 and 2 and the first half of 3: read the inventory, find the source and its
     /// clones, check the lock (removing stale snapshots), and sort out the generations.
-    async fn survey(&mut self) -> Result<(Inventory, Source, Selection), Error> {
+    async fn survey(&mut self) -> Result<Survey, Error> {
         let job = self.job;
         let inventory = Inventory::read(self.client)
             .await
@@ -186,6 +229,7 @@ impl<'a> Run<'a> {
         let name = &source.details.name;
         let stale = lock::check(
             self.client,
+            &source.details.moref,
             name,
             lock::run_snapshots(source.details.snapshots.as_ref()),
         )
@@ -194,11 +238,47 @@ impl<'a> Run<'a> {
         self.clear_stale(stale)
             .await
             .map_err(|error| error.during(|| format!("removing a stale snapshot of {name}")))?;
-        let selection = generations::select(job, &source.uuid, candidates);
+        let selection = generations::select(job, &source.uuid, candidates.clone());
         self.report
             .warnings
             .extend(selection.warnings.iter().cloned());
-        Ok((inventory, source, selection))
+        Ok(Survey {
+            inventory,
+            source,
+            selection,
+            candidates,
+        })
+    }
+
+    /// Once the lock is held: reads the generations again (a run that finished since the
+    /// survey is seen), verifies or deletes the unverified clones, and plans and checks again.
+    async fn replan(
+        &mut self,
+        survey: &Survey,
+        folder: &ManagedObjectReference,
+    ) -> Result<Prepared, Error> {
+        let job = self.job;
+        let source = &survey.source;
+        let current = generations::reread(self.client, job, folder, &survey.candidates)
+            .await
+            .map_err(|error| {
+                error.during(|| format!("reading the clones of {} again", source.details.name))
+            })?;
+        let mut selection = generations::select(job, &source.uuid, current);
+        let settled = unverified::settle(self, &survey.inventory, source, &mut selection)
+            .await
+            .map_err(|error| {
+                error
+                    .during(|| format!("settling the unverified clones of {}", source.details.name))
+            })?;
+        self.report.unverified.extend(settled);
+        for warning in selection.warnings.drain(..) {
+            if !self.report.warnings.contains(&warning) {
+                self.report.warnings.push(warning);
+            }
+        }
+        let plan = self.plan(&selection)?;
+        self.place(survey, plan, selection.generations)
     }
 
     /// The plan of a backup: slot rotation, or the job's retention policy with the new clone.
@@ -240,22 +320,54 @@ impl<'a> Run<'a> {
             )));
         };
         let crash = CrashHook::from_env()?;
-        let (_, source, selection) = self.survey().await?;
-        let decision = retention::decide(config, &selection.generations, None, self.at)?;
+        let survey = self.survey().await?;
+        let decision = retention::decide(config, &survey.selection.generations, None, self.at)?;
         self.report.retention = Some(decision.clone());
         if self.dry_run {
             return Ok(());
         }
+        let source = &survey.source;
         let name = &source.details.name;
-        delete::rotated_out(
-            self,
-            &source,
-            &oldest_first(&decision.remove),
-            &selection.generations,
-            crash,
-        )
-        .await
-        .map_err(|error| error.during(|| format!("pruning the clones of {name}")))
+        let deleting = async |run: &mut Self| {
+            let (deleted, outcome) = delete::rotated_out(
+                run,
+                source,
+                &oldest_first(&decision.remove),
+                &survey.selection.generations,
+                crash,
+            )
+            .await;
+            run.record_deleted(deleted);
+            outcome.map_err(|error| error.during(|| format!("pruning the clones of {name}")))
+        };
+        self.under_lock(source, decision.remove.len(), deleting)
+            .await
+    }
+
+    /// Adds what a delete step did to the report.
+    fn record_deleted(&mut self, deleted: delete::Deleted) {
+        self.report.deleted.extend(deleted.names);
+        self.report.warnings.extend(deleted.warnings);
+    }
+
+    /// Runs `steps` holding the lock of `source` (its snapshot, taken and confirmed first and
+    /// removed after, whatever `steps` did): for prunes, whose deletes must not race a backup.
+    async fn under_lock<F>(
+        &mut self,
+        source: &Source,
+        deletes: usize,
+        steps: F,
+    ) -> Result<(), Error>
+    where
+        F: AsyncFnOnce(&mut Self) -> Result<(), Error>,
+    {
+        let (snapshot, marker) = self.lock(source, deletes).await?;
+        let name = &source.details.name;
+        let outcome = match lock::confirm(&source.vm, name, &snapshot).await {
+            Ok(()) => steps(self).await,
+            Err(error) => Err(error.during(|| format!("confirming the lock of {name}"))),
+        };
+        self.unlock(source, &snapshot, &marker, outcome).await
     }
 
     /// Finds the source VM and the details of the VMs that may be its clones.
@@ -310,23 +422,20 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Steps 4 to 7: snapshot, clone, verify, delete, and the snapshot's removal whatever
-    /// happened after it was taken.
-    async fn back_up(&mut self, prepared: &Prepared, crash: CrashHook) -> Result<(), Error> {
-        let (job, source, placement) = (self.job, &prepared.source, &prepared.placement);
+    /// Takes the lock of `source`: its run snapshot (quiesced if the job asks and the VM
+    /// runs), for a run that deletes at most `deletes` clones.
+    async fn lock(
+        &mut self,
+        source: &Source,
+        deletes: usize,
+    ) -> Result<(ManagedObjectReference, SnapshotMarker), Error> {
+        let job = self.job;
         let name = &source.details.name;
-        let folder = placement
-            .folder
-            .ensure(self.client)
-            .await
-            .map_err(|error| error.during(|| format!("creating the folder {}", job.folder)))?;
-        let holder = Holder::this_process();
         let marker = SnapshotMarker {
             run: self.id.clone(),
-            host: holder.host,
-            pid: holder.pid,
+            holder: Holder::this_process(),
             started: self.report.started,
-            stale_after_s: lock::lifetime(job, prepared.plan.deletions().len()).as_secs(),
+            stale_after_s: lock::lifetime(job, deletes).as_secs(),
             version: VERSION.to_owned(),
         };
         let quiesce = job.quiesce && source.details.power_state == PowerState::PoweredOn;
@@ -337,19 +446,20 @@ impl<'a> Run<'a> {
             vm: self.events.vm(),
             snapshot: marker.snapshot_name(),
         });
-        crash.reached(Step::AfterSnapshot);
+        Ok((snapshot, marker))
+    }
 
-        let expected = Expected {
-            name: prepared.plan.new_clone(),
-            folder: folder.moref(),
-            datastore: &placement.datastore,
-        };
-        let outcome = self
-            .under_snapshot(prepared, &snapshot, &expected, crash)
-            .await;
-
-        crash.reached(Step::BeforeSnapshotRemoval);
-        let removal = lock::remove(self.client, &snapshot, job.timeouts.snapshot).await;
+    /// Removes the run's `snapshot` of `source` after the steps under it ended with
+    /// `outcome`, and returns the run's outcome.
+    async fn unlock(
+        &mut self,
+        source: &Source,
+        snapshot: &ManagedObjectReference,
+        marker: &SnapshotMarker,
+        outcome: Result<(), Error>,
+    ) -> Result<(), Error> {
+        let name = &source.details.name;
+        let removal = lock::remove(self.client, snapshot, self.job.timeouts.snapshot).await;
         match removal.map_err(|error| error.during(|| format!("removing the snapshot of {name}"))) {
             Ok(()) => {
                 self.report.snapshot_removed = true;
@@ -357,7 +467,13 @@ impl<'a> Run<'a> {
                     vm: self.events.vm(),
                     snapshot: marker.snapshot_name(),
                 });
-                outcome
+                outcome.map_err(|error| match error {
+                    Error::Stopped(done) => Error::Stopped(format!(
+                        "{done}; removed the snapshot \"{}\" of {name}",
+                        marker.snapshot_name()
+                    )),
+                    error => error,
+                })
             }
             Err(error) => {
                 let left = format!(
@@ -375,44 +491,114 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The steps that need the snapshot: confirm the lock, clone, verify, delete.
-    async fn under_snapshot(
+    /// Steps 4 to 7: snapshot, clone, verify, delete, and the snapshot's removal whatever
+    /// happened after it was taken.
+    async fn back_up(
         &mut self,
-        prepared: &Prepared,
-        snapshot: &ManagedObjectReference,
-        expected: &Expected<'_>,
+        survey: Survey,
+        prepared: Prepared,
         crash: CrashHook,
     ) -> Result<(), Error> {
-        let source = &prepared.source;
+        let job = self.job;
+        let folder = prepared
+            .placement
+            .folder
+            .ensure(self.client)
+            .await
+            .map_err(|error| error.during(|| format!("creating the folder {}", job.folder)))?;
+        self.check_stop("before anything was changed")?;
+        let source = &survey.source;
+        let (snapshot, marker) = self.lock(source, prepared.plan.deletions().len()).await?;
+        crash.reached(Step::AfterSnapshot);
+        let outcome = self
+            .under_snapshot(&survey, &snapshot, folder.moref(), crash)
+            .await;
+        crash.reached(Step::BeforeSnapshotRemoval);
+        self.unlock(source, &snapshot, &marker, outcome).await
+    }
+
+    /// The steps that need the snapshot: confirm the lock, plan again, clone, verify, delete.
+    async fn under_snapshot(
+        &mut self,
+        survey: &Survey,
+        snapshot: &ManagedObjectReference,
+        folder: &ManagedObjectReference,
+        crash: CrashHook,
+    ) -> Result<(), Error> {
+        let source = &survey.source;
         let name = &source.details.name;
         lock::confirm(&source.vm, name, snapshot)
             .await
             .map_err(|error| error.during(|| format!("confirming the lock of {name}")))?;
         crash.reached(Step::AfterLock);
-        let clone = clone::make(self, prepared, snapshot, expected)
-            .await
-            .map_err(|error| {
-                error.during(|| {
-                    format!(
-                        "cloning {name} as {} onto {}",
-                        expected.name, expected.datastore.name
-                    )
-                })
-            })?;
+        let prepared = self.replan(survey, folder).await?;
+        self.check_stop("before cloning")?;
+        let expected = Expected {
+            name: prepared.plan.new_clone(),
+            folder,
+            datastore: &prepared.placement.datastore,
+        };
+        let clone = match clone::make(self, &prepared, snapshot, &expected).await {
+            Ok(clone) => clone,
+            Err(failure) => return Err(self.after_failed_clone(failure, &expected).await),
+        };
+        self.report.created = Some(expected.name.to_owned());
         crash.reached(Step::AfterClone);
-        clone::verify(self.client, &clone, expected, &self.id, &source.uuid)
+        clone::verify(self, &clone, &expected, &source.uuid)
             .await
             .map_err(|error| error.during(|| format!("verifying the clone {}", expected.name)))?;
         crash.reached(Step::AfterVerify);
-        delete::rotated_out(
+        self.check_stop(&format!(
+            "after the new clone {} was verified (the deletes of its rotation are left to the \
+             next run)",
+            expected.name
+        ))?;
+        let (deleted, outcome) = delete::rotated_out(
             self,
             source,
             &prepared.plan.deletions(),
             &prepared.generations,
             crash,
         )
-        .await
-        .map_err(|error| error.during(|| format!("deleting the old clones of {name}")))
+        .await;
+        self.record_deleted(deleted);
+        outcome.map_err(|error| error.during(|| format!("deleting the old clones of {name}")))
+    }
+
+    /// After the clone step failed: deletes the clone it left unverified, if any, and returns
+    /// the run's error, saying what was cleaned up.
+    async fn after_failed_clone(
+        &mut self,
+        failure: CloneFailure,
+        expected: &Expected<'_>,
+    ) -> Error {
+        let CloneFailure {
+            error,
+            cancelled,
+            made,
+        } = failure;
+        let mut done = Vec::new();
+        if let Some(task) = cancelled {
+            done.push(format!("cancelled {task}"));
+        }
+        if let Some(clone) = made {
+            match delete::destroy_unverified(self.client, &clone, self.job.timeouts.delete).await {
+                Ok(()) => done.push(format!("deleted the unverified clone {}", expected.name)),
+                Err(problem) => {
+                    self.warn(format!(
+                        "could not delete the unverified clone {} ({problem}): the next run \
+                         verifies or deletes it",
+                        expected.name
+                    ));
+                }
+            }
+        }
+        match error {
+            Error::Stopped(when) if done.is_empty() => Error::Stopped(when),
+            Error::Stopped(when) => Error::Stopped(format!("{when}: {}", done.join(", "))),
+            error if done.is_empty() => error,
+            error => Error::Incomplete(format!("{error}; {}", done.join(", "))),
+        }
     }
 
     /// Adds a warning to the report.
@@ -434,18 +620,6 @@ fn stamp(at: Timestamp, zone: StampZone) -> Result<Stamp, Error> {
     })
 }
 
-/// A run id unique across machines and processes: the start in milliseconds, the process id,
-/// and a counter for runs of one process.
-fn new_run_id(started: Timestamp) -> String {
-    static RUNS: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{}-{}-{}",
-        started.as_millisecond(),
-        std::process::id(),
-        RUNS.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,11 +631,5 @@ mod tests {
             stamp(at, StampZone::Utc).unwrap().to_string(),
             "201909250241"
         );
-    }
-
-    #[test]
-    fn run_ids_differ_within_one_process() {
-        let at = Timestamp::now();
-        assert_ne!(new_run_id(at), new_run_id(at));
     }
 }
