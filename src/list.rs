@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::job::inventory::{Entity, Inventory, VmDetails};
 use crate::job::lock::run_snapshots;
 use crate::job::marker::MarkerState;
+use crate::job::verification::{Verification, VerificationState};
 use crate::job::{PowerState, RetentionCloneName};
 
 /// The backups of one VM.
@@ -54,6 +55,11 @@ pub struct Generation {
     pub power_state: PowerState,
     /// Whether it carries vmrotate's marker (safe mode only rotates marked clones).
     pub marked: bool,
+    /// Whether a run verified it: only verified clones count as generations in safe mode; a
+    /// run verifies or deletes the others.
+    pub state: VerificationState,
+    /// Its last verification record, if any: level, time, checks, what failed.
+    pub verification: Option<Verification>,
 }
 
 /// Something about a VM's backups that needs a look.
@@ -267,6 +273,8 @@ fn backups_of(
                 size_bytes: vm.committed_bytes,
                 power_state: vm.power_state.clone(),
                 marked: vm.valid_marker().is_some(),
+                state: Verification::state_of(&vm.extra_config),
+                verification: Verification::read(&vm.extra_config),
             }
         })
         .collect();

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use vmrotate::VerificationState;
 use vmrotate::{Generation, PowerState, VmBackups};
 
 use super::connection::{ConnectionArgs, ConnectionTable};
@@ -56,9 +57,10 @@ fn write_text(out: &mut impl Write, list: &[VmBackups]) -> io::Result<()> {
             " (the VM no longer exists)"
         };
         writeln!(out, "{}{gone}: {} generations", vm.vm, vm.generations.len())?;
-        let rows: Vec<[String; 6]> = vm.generations.iter().map(row).collect();
+        let rows: Vec<[String; 7]> = vm.generations.iter().map(row).collect();
         if !rows.is_empty() {
-            let header = ["slot", "taken", "datastore", "size", "power", "name"].map(String::from);
+            let header = ["slot", "taken", "datastore", "size", "power", "state", "name"]
+                .map(String::from);
             output::write_table(out, "  ", &header, &rows)?;
         }
         for anomaly in &vm.anomalies {
@@ -73,7 +75,7 @@ fn write_text(out: &mut impl Write, list: &[VmBackups]) -> io::Result<()> {
 
 /// A generation's cells: the slot is `r` for a retention clone; the time it was taken is its
 /// marker's, in local time, else its name's stamp.
-fn row(generation: &Generation) -> [String; 6] {
+fn row(generation: &Generation) -> [String; 7] {
     let taken = generation.created.map_or_else(
         || generation.stamp.readable().to_string(),
         output::local_minute,
@@ -92,6 +94,12 @@ fn row(generation: &Generation) -> [String; 6] {
         generation.datastore.clone(),
         vmrotate::Bytes(generation.size_bytes).to_string(),
         power.to_owned(),
+        match generation.state {
+            VerificationState::Verified => "verified",
+            VerificationState::Unverified => "unverified",
+            VerificationState::Failed => "FAILED",
+        }
+        .to_owned(),
         generation.name.clone(),
     ]
 }

@@ -11,13 +11,17 @@ use super::{CliError, block_on};
 ///
 /// A crashed run's lock clears by itself: the next run removes it once its run's time limit has
 /// passed, or at once if the run was on the same machine. Use this when the crashed run was on
-/// another machine and the next backup cannot wait. Removing the lock of a run that is still
-/// going makes that run fail.
+/// another machine and the next backup cannot wait. While the lock is live (its run may still
+/// go, or vCenter still runs its clone), it refuses and names the holder; --force removes it
+/// anyway, which makes a run that is still going fail.
 #[derive(Debug, clap::Args)]
 pub struct UnlockArgs {
     /// The VM (exact name).
     #[arg(value_name = "VM")]
     vm: String,
+    /// Remove the lock even while it is live.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -27,7 +31,7 @@ pub(super) fn run(args: UnlockArgs) -> Result<ExitCode, CliError> {
     let connect = args.connection.options(ConnectionTable::default())?;
     let removed = block_on(async {
         let client = connect.connect().await?;
-        let removed = vmrotate::unlock(&client, &args.vm).await;
+        let removed = vmrotate::unlock(&client, &args.vm, args.force).await;
         output::close(client).await;
         Ok::<_, CliError>(removed?)
     })??;

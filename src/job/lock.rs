@@ -126,7 +126,7 @@ fn locked(vm: &str, holder: &RunSnapshot) -> Error {
         "another vmrotate run holds the lock of {vm}: run {} on host {host} (pid {pid}), started \
          {}, holds the snapshot \"{}\". Wait for it to finish; if it crashed, its lock clears \
          itself {:#} after {} (vCenter's clock), or at once when the next run on that host finds \
-         its process gone; to clear it now, unlock {vm} (`vmrotate unlock`, or delete that \
+         its process gone; to clear it now, unlock {vm} (vmrotate's unlock, or delete that \
          snapshot in the vSphere Client)",
         marker.run, marker.started, holder.name, limit, holder.created
     ))
@@ -235,10 +235,12 @@ pub(crate) async fn remove(
     Ok(())
 }
 
-/// Removes every vmrotate run snapshot from the VM named exactly `vm`, live or stale, and
-/// returns their names: the way to clear a lock at once when its run is known to be dead.
-/// A user's snapshots are left alone. Removing the snapshot of a run that is still cloning
-/// makes that run fail.
+/// Removes every vmrotate run snapshot from the VM named exactly `vm` and returns their
+/// names: the way to clear a lock at once when its run is known to be dead. A user's snapshots
+/// are left alone. Without `force` it refuses while the lock is live (its run's process runs
+/// or cannot be checked from here and its time limit has not passed, or vCenter still runs a
+/// task a crashed run started), naming the holder; with `force` it removes live locks too.
+/// Removing the snapshot of a run that is still cloning makes that clone fail.
 ///
 /// # The lock
 ///
@@ -265,7 +267,7 @@ pub(crate) async fn remove(
 ///
 /// ```no_run
 /// # async fn demo(client: &vmrotate::vsphere_client::Client) -> Result<(), vmrotate::Error> {
-/// for snapshot in vmrotate::unlock(client, "avocado2").await? {
+/// for snapshot in vmrotate::unlock(client, "avocado2", false).await? {
 ///     println!("removed {snapshot}");
 /// }
 /// # Ok(())
@@ -273,16 +275,30 @@ pub(crate) async fn remove(
 /// ```
 ///
 /// # Errors
-/// [`Error::NotFound`] or [`Error::Ambiguous`] for the VM; the calls' [`Error::Vsphere`].
-pub async fn unlock(client: &Client, vm: &str) -> Result<Vec<String>, Error> {
+/// [`Error::Locked`] naming the holder of a live lock (without `force`); [`Error::NotFound`]
+/// or [`Error::Ambiguous`] for the VM; the calls' [`Error::Vsphere`].
+pub async fn unlock(client: &Client, vm: &str, force: bool) -> Result<Vec<String>, Error> {
     let inventory = Inventory::read(client).await?;
     let entity = inventory.select_vm(vm, VmMatch::Exact, |_| false)?;
     let details = Inventory::details(client, std::slice::from_ref(&entity.moref)).await?;
-    let mut removed = Vec::new();
-    for snapshot in details
+    let snapshots: Vec<RunSnapshot> = details
         .iter()
         .flat_map(|vm| run_snapshots(vm.snapshots.as_ref()))
-    {
+        .collect();
+    if !force {
+        // Refuses, naming the holder, while the lock is live (a run, or a task of a crashed run).
+        check(client, &entity.moref, &entity.name, snapshots.clone())
+            .await
+            .map_err(|error| match error {
+                Error::Locked(message) => Error::Locked(format!(
+                    "{message}. The lock is live: unlock with force only if you know that run is \
+                     dead (removing the snapshot of a running clone breaks that clone)"
+                )),
+                error => error,
+            })?;
+    }
+    let mut removed = Vec::new();
+    for snapshot in snapshots {
         remove(client, &snapshot.moref, REMOVAL_TIMEOUT).await?;
         removed.push(snapshot.name);
     }
@@ -364,12 +380,12 @@ mod tests {
         let holder = snapshot("r9", "2024-01-01T11:00:00Z", "backup01", 4242, 5400);
         let message = locked("avocado2", &holder).to_string();
         for part in [
-            "backing up avocado2",
+            "holds the lock of avocado2",
             "backup01",
             "pid 4242",
             "vmrotate-run r9",
             "1h 30m",
-            "vmrotate unlock avocado2",
+            "unlock avocado2",
         ] {
             assert!(message.contains(part), "{part} missing from {message}");
         }
