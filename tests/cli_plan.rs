@@ -95,7 +95,7 @@ fn names_from_stdin_one_per_line() {
 }
 
 #[test]
-fn compat_mode_json_shows_the_scripts_unconditional_deletes() {
+fn compat_mode_json_shows_which_of_the_scripts_deletes_wait_for_the_clone() {
     let args: Vec<&str> = AVOCADO
         .iter()
         .chain(&["--json", "--mode", "compat"])
@@ -111,6 +111,11 @@ fn compat_mode_json_shows_the_scripts_unconditional_deletes() {
     assert_eq!(plan["actions"][0]["name"], "zz_avocado2-01-201909240241");
     assert_eq!(plan["actions"][0]["requires_create"], false);
     assert_eq!(plan["actions"][1]["op"], "create");
+    // The prev slot's delete follows the clone in the script's try block: a failed clone skips it.
+    assert_eq!(plan["actions"][2]["op"], "delete");
+    assert_eq!(plan["actions"][2]["name"], "zz_avocado2-02-201909220241");
+    assert_eq!(plan["actions"][2]["requires_create"], true);
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 3);
 }
 
 #[test]

@@ -13,14 +13,16 @@
 //! # Two modes
 //!
 //! - [`Mode::Safe`] (the default) names and rotates like the original PowerCLI script, but only
-//!   ever deletes VMs whose names parse exactly as this key's clones, cleans up duplicates and
-//!   slots above the maximum, keeps the newest generations rather than whatever sits in slot 01,
+//!   ever deletes VMs whose names parse exactly as this key's clones, keeps the newest
+//!   generations by creation time across all slots rather than whatever sits in slot 01 (also
+//!   after lowering `slots`: duplicates and slots above the maximum go once they are the oldest),
 //!   and deletes only after the new clone exists ([`Action::Delete::requires_create`]). It needs
 //!   `slots >= 2`. In every state the script itself produces, it makes the same names and
 //!   deletions as the script.
 //! - [`Mode::Compat`] reproduces the script exactly, quirks included: PowerShell `-like`
 //!   matching ([`like`]), the first-free-slot rule, "delete only if exactly one VM matches", and
-//!   deleting the current slot's old clone before creating the new one.
+//!   deleting the current slot's old clone before creating the new one (the prev slot's only
+//!   after a successful clone, as the script's `try {}` makes it).
 //!
 //! # Example
 //!

@@ -1,5 +1,6 @@
 //! The script's weak points that a rotation policy can show (seed-workflow.md): for each, compat
-//! mode reproduces it and safe mode does not.
+//! mode reproduces it and safe mode does not. Also lowering `slots`, where safe mode once
+//! deleted the newest generations.
 
 mod support;
 
@@ -48,13 +49,83 @@ fn duplicates_are_never_cleaned_by_compat_but_are_by_safe() {
         assert!(inventory.iter().any(|vm| vm.name == duplicate));
     }
 
+    // Safe mode keeps the newest generations, here both duplicates: slot 01 is older, then the
+    // older duplicate goes on the next run.
     let (plans, inventory) = run(Mode::Safe);
     assert_eq!(
         plans[0].deletions().collect::<Vec<_>>(),
+        ["zz_web-01-201909220241"]
+    );
+    assert_eq!(
+        plans[1].deletions().collect::<Vec<_>>(),
         ["zz_web-02-201909230241"]
     );
-    assert!(plans[1..].iter().all(|plan| !has_duplicate_finding(plan)));
+    assert_eq!(
+        plans[1].actions[1].reason(),
+        "slot 02 also holds the newer zz_web-02-201909231200, and this duplicate (2019-09-23 02:41) is older than the 3 kept (the new clone and the 2 newest before it)"
+    );
+    assert!(plans[2..].iter().all(|plan| !has_duplicate_finding(plan)));
     assert_eq!(inventory.len(), 3);
+}
+
+#[test]
+fn lowering_slots_keeps_the_newest_generations_in_safe_mode_not_the_lowest_slots() {
+    // Five runs of a six-slot rotation, then `slots` lowered to 3: slot 05 holds the newest.
+    let five: Vec<String> = (1..=5)
+        .map(|slot| format!("zz_web-{slot:02}-2019092{slot}0241"))
+        .collect();
+    let five: Vec<&str> = five.iter().map(String::as_str).collect();
+
+    // Safe mode keeps 2: the new clone and the newest earlier generation, whatever its slot; the
+    // new clone takes the slot after it, wrapping within 1..=3.
+    let safe = plan(Mode::Safe, "web", 3, &five, "201909260241");
+    assert_eq!(
+        ops(&safe),
+        [
+            ("create", "zz_web-01-201909260241"),
+            ("delete", "zz_web-01-201909210241"),
+            ("delete", "zz_web-02-201909220241"),
+            ("delete", "zz_web-03-201909230241"),
+            ("delete", "zz_web-04-201909240241"),
+        ]
+    );
+    assert_eq!(
+        safe.actions[0].reason(),
+        "slot 05 holds the newest earlier generation (2019-09-25 02:41), above the 3 slots configured: the rotation wraps to slot 01"
+    );
+    assert_eq!(
+        safe.actions[4].reason(),
+        "slot 04 is above the 3 slots configured and holds an older generation (2019-09-24 02:41) than the 2 kept (the new clone and the 1 newest before it)"
+    );
+    assert_eq!(
+        safe.actions[3].reason(),
+        "slot 03 holds an older generation (2019-09-23 02:41) than the 2 kept (the new clone and the 1 newest before it)"
+    );
+    // The next run rotates on and lets slot 05 go, now the oldest.
+    let inventory: Vec<Existing> = five.iter().copied().map(Existing::from).collect();
+    let after = apply(&inventory, &safe);
+    let next = SlotRotation::new("zz_", "web", 3, Mode::Safe)
+        .unwrap()
+        .plan(after, "201909270241".parse().unwrap());
+    assert_eq!(
+        ops(&next),
+        [
+            ("create", "zz_web-02-201909270241"),
+            ("delete", "zz_web-05-201909250241"),
+        ]
+    );
+
+    // The script never looks above slot 03: it fills slot 01 again and deletes slot 02, and
+    // slots 04 and 05 stay for ever.
+    let compat = plan(Mode::Compat, "web", 3, &five, "201909260241");
+    assert_eq!(
+        ops(&compat),
+        [
+            ("delete", "zz_web-01-201909210241"),
+            ("create", "zz_web-01-201909260241"),
+            ("delete", "zz_web-02-201909220241"),
+        ]
+    );
 }
 
 #[test]
@@ -88,32 +159,38 @@ fn all_slots_full_compat_deletes_slot_one_even_if_newest_safe_keeps_it() {
 #[test]
 fn compat_deletes_before_creating_safe_only_after() {
     let full = ["zz_web-01-201909220241", "zz_web-02-201909230241"];
+    let requires_create = |plan: &Plan| -> Vec<(&'static str, bool)> {
+        plan.actions
+            .iter()
+            .map(|action| match action {
+                Action::Create { .. } => ("create", true),
+                Action::Delete {
+                    requires_create, ..
+                } => ("delete", *requires_create),
+            })
+            .collect()
+    };
+    // The script deletes the current slot's clone before cloning; the prev slot's delete comes
+    // after CloneVM in the same try block, so a failed clone skips it.
     let compat = plan(Mode::Compat, "web", 2, &full, "201909240241");
-    assert!(matches!(
-        compat.actions[0],
-        Action::Delete {
-            requires_create: false,
-            ..
-        }
-    ));
-    assert!(compat.actions.iter().all(|action| !matches!(
-        action,
-        Action::Delete {
-            requires_create: true,
-            ..
-        }
-    )));
+    assert_eq!(
+        requires_create(&compat),
+        [("delete", false), ("create", true), ("delete", true)]
+    );
+    assert_eq!(
+        compat.actions[2].reason(),
+        "zz_web-02-201909230241 is the only VM matching zz_web-02* (prev slot 02) once the new clone exists: the script deletes it after cloning, in the same try block, which a failed clone (CloneVM throws) leaves before this delete"
+    );
 
     let safe = plan(Mode::Safe, "web", 2, &full, "201909240241");
-    assert!(matches!(safe.actions[0], Action::Create { .. }));
-    assert_eq!(safe.deletions().count(), 2);
-    assert!(safe.actions[1..].iter().all(|action| matches!(
-        action,
-        Action::Delete {
-            requires_create: true,
-            ..
-        }
-    )));
+    assert_eq!(
+        requires_create(&safe),
+        [("create", true), ("delete", true), ("delete", true)]
+    );
+    assert_eq!(
+        safe.actions[1].reason(),
+        "slot 01 holds an older generation (2019-09-22 02:41) than the 1 kept (the new clone alone)"
+    );
 }
 
 #[test]

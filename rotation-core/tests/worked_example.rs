@@ -2,7 +2,7 @@
 
 mod support;
 
-use rotation_core::{CloneName, Existing, Mode, SlotRotation};
+use rotation_core::{Action, CloneName, Existing, Mode, SlotRotation};
 use support::{apply, ops, stamp_after};
 
 const DAY: i64 = 24 * 60;
@@ -85,6 +85,17 @@ fn run_four_deletes_slot_one_after_creating_slot_four() {
                 ("create", "zz_avocado2-04-201909250241"),
                 ("delete", "zz_avocado2-01-201909220241")
             ],
+            "{mode}"
+        );
+        // Slot 01 is the prev slot: the script, too, deletes it only after a successful clone.
+        assert!(
+            matches!(
+                plan.actions[1],
+                Action::Delete {
+                    requires_create: true,
+                    ..
+                }
+            ),
             "{mode}"
         );
     }

@@ -68,7 +68,12 @@ def test_compat_mode_deletes_before_creating_like_the_script() -> None:
         names, stamp="201909250241"
     )
     assert plan.mode == "compat"
-    assert all(not action.requires_create for action in plan.actions)
+    # The current slot's clone goes before cloning; the prev slot's only after a successful clone.
+    assert [(action.op, action.requires_create) for action in plan.actions] == [
+        ("delete", False),
+        ("create", False),
+        ("delete", True),
+    ]
 
 
 def test_without_a_stamp_the_plan_uses_the_local_time_now() -> None:

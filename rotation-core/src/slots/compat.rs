@@ -7,7 +7,9 @@
 //! 2. deletes the VM matching the current slot, if exactly one does, before cloning;
 //! 3. creates the new clone;
 //! 4. deletes the VM matching the prev slot, if exactly one does, looking again at the inventory
-//!    (which now holds the new clone), and whether or not the clone succeeded.
+//!    (which now holds the new clone), only if the clone succeeded: the script calls
+//!    `$vmView.CloneVM(...)`, a .NET method that throws on a failed clone, inside its `try {}`,
+//!    which skips the rest. The current slot's delete in step 2 happens whatever the clone does.
 
 use super::finding::survey;
 use super::generation::Generation;
@@ -71,10 +73,10 @@ pub(super) fn plan(rotation: &SlotRotation, existing: &[Existing], stamp: Stamp)
         actions.push(Action::Delete {
             name: only.clone(),
             reason: format!(
-                "{only} is the only VM matching {} (prev slot {prev}) once the new clone exists: the script deletes it whether or not the clone succeeded",
+                "{only} is the only VM matching {} (prev slot {prev}) once the new clone exists: the script deletes it after cloning, in the same try block, which a failed clone (CloneVM throws) leaves before this delete",
                 pattern(prev)
             ),
-            requires_create: false,
+            requires_create: true,
         });
     }
 

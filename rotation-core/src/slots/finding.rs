@@ -19,7 +19,8 @@ use crate::name::{CloneName, Slot, Stamp};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
     /// Several generations share a slot. The script never cleans them (it deletes only when
-    /// exactly one VM matches); safe mode keeps at most the newest.
+    /// exactly one VM matches); safe mode keeps them only while they are among the newest
+    /// generations kept.
     DuplicateSlot {
         /// The shared slot.
         slot: Slot,
@@ -27,7 +28,8 @@ pub enum Finding {
         names: Vec<String>,
     },
     /// A generation in a slot above the configured maximum (left over from a larger `slots`).
-    /// Safe mode deletes it; the script never looks at it.
+    /// Safe mode keeps it while it is among the newest generations kept, and never puts a new
+    /// clone there; the script never looks at it.
     SlotAboveMaximum {
         /// The generation.
         name: String,

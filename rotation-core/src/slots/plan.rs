@@ -35,8 +35,9 @@ use crate::name::Slot;
 /// - `blocked`: `null`, or why the run must not go ahead; `actions` is then empty.
 /// - `actions`: in execution order. `op` is `"create"` or `"delete"`, `name` the VM, `reason` a
 ///   sentence. A delete's `requires_create` says whether it may only run once the create has
-///   succeeded: always `true` in safe mode; `false` in compat mode, where the script deletes
-///   regardless.
+///   succeeded: always `true` in safe mode; in compat mode `false` for the current slot's clone,
+///   which the script deletes before cloning, and `true` for the prev slot's, which it deletes
+///   after the clone (a failed clone throws and skips it).
 /// - `findings`: anomalies, each with a `kind` (see [`Finding`]), its fields and a `message`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
