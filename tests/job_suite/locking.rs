@@ -104,7 +104,7 @@ async fn a_live_lock_from_another_machine_refuses_until_unlocked() {
         "backup02.example",
         "pid 4242",
         lock.as_str(),
-        "vmrotate unlock avocado2",
+        "unlock avocado2",
     ] {
         assert!(
             error.message.contains(part),
@@ -114,7 +114,12 @@ async fn a_live_lock_from_another_machine_refuses_until_unlocked() {
     }
     assert_eq!(inventory(&client).await, before, "nothing changed");
 
-    assert_eq!(vmrotate::unlock(&client, SOURCE).await.unwrap(), [lock]);
+    // Live: unlocking needs force, and says who holds the lock.
+    let refused = vmrotate::unlock(&client, SOURCE, false).await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Locked);
+    assert!(refused.to_string().contains("backup02.example"), "{refused}");
+    assert_eq!(inventory(&client).await, before, "nothing changed");
+    assert_eq!(vmrotate::unlock(&client, SOURCE, true).await.unwrap(), [lock]);
     assert_eq!(source_snapshots(&client).await, ["before upgrade"]);
     backup_ok(&client, &job(3), 1).await;
     assert_eq!(source_snapshots(&client).await, ["before upgrade"]);
