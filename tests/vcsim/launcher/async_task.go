@@ -116,6 +116,7 @@ func (a *asyncTasks) start(entity mo.Reference, method string, duration time.Dur
 	}
 	update(task, []types.PropertyChange{
 		{Name: "info.entityName", Val: name},
+		{Name: "info.reason", Val: &types.TaskReasonUser{UserName: a.username}}, // the only user Login accepts
 		{Name: "info.state", Val: types.TaskInfoStateRunning},
 		{Name: "info.startTime", Val: time.Now()},
 		{Name: "info.cancelable", Val: true},
@@ -219,8 +220,14 @@ func (a *asyncTasks) authenticated(r *http.Request) bool {
 }
 
 // replay runs the original request in a session of its own and returns the outcome of the task it
-// starts; the simulator's task is removed, so only the visible one remains.
-func (a *asyncTasks) replay(path string, header http.Header, body []byte) (types.AnyType, *types.LocalizedMethodFault) {
+// starts; the simulator's task is removed, so only the visible one remains. A panic of the simulator
+// (e.g. the destination folder was destroyed meanwhile) fails the task rather than the launcher.
+func (a *asyncTasks) replay(path string, header http.Header, body []byte) (result types.AnyType, fault *types.LocalizedMethodFault) {
+	defer func() {
+		if p := recover(); p != nil {
+			result, fault = nil, systemError(fmt.Sprintf("the simulator failed: %v", p))
+		}
+	}()
 	login := fmt.Sprintf(`<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>%s</userName><password>%s</password></Login>`,
 		escape(a.username), escape(a.password))
 	session := http.Header{"Content-Type": header.Values("Content-Type"), "Soapaction": header.Values("Soapaction")}

@@ -121,6 +121,11 @@ func run(o options) error {
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return errors.New("-tls-cert and -tls-key go together")
 	}
+	for method, ms := range o.asyncTasks {
+		if ms < 1 {
+			return fmt.Errorf("-async-task %s: the duration must be at least 1 ms", method)
+		}
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	if o.watchStdin {

@@ -135,20 +135,26 @@ impl SimulatorBuilder {
     }
 
     /// Makes `method` (a `*_Task` method, e.g. `CloneVM_Task`) behave like a real vCenter's
-    /// asynchronous task that takes `duration` (millisecond resolution): a test double, since the
-    /// simulator itself finishes every task before it answers and has no `CancelTask`.
+    /// asynchronous task that takes `duration` (at least 1 ms, millisecond resolution): a test
+    /// double, since the simulator itself finishes every task before it answers and has no
+    /// `CancelTask`.
     ///
-    /// The call returns at once a task in state `running`, `cancelable`, with `startTime`, an
-    /// `entityName`, and a `progress` that advances every 500 ms (up to 99); it is listed in the
-    /// TaskManager's `recentTask` and, while it runs, in the entity's `recentTask`. After
-    /// `duration` the simulator runs the method, in a session of its own (so the work is done even
-    /// if the caller has disconnected, been killed or logged out), and the task takes that
-    /// outcome: `success` with its `result`, or `error` with its fault. `CancelTask` before then
-    /// ends the task in `error` with `RequestCanceled` and `cancelled` true, and the method never
-    /// runs; later it faults `InvalidState`. Without a valid session, or on a missing object, the
-    /// call faults as the simulator does. Quirks: the method's synchronous checks and events (e.g.
-    /// `VmBeingClonedEvent`) happen only when it runs, at the end; a [`method_delay`] on the same
-    /// method adds to the duration.
+    /// - The call returns at once a task in state `running`, `cancelable`, with `startTime`, the
+    ///   entity's name, the [`username`](Self::username) as the reason's user, and a `progress`
+    ///   that advances every 500 ms (up to 99). It is named like the simulator's own tasks
+    ///   (`CloneVM_Task`, `VirtualMachine.cloneVM`), listed in the TaskManager's `recentTask`, and
+    ///   in the entity's `recentTask` while it runs.
+    /// - After `duration` the simulator runs the method in a session of its own, so the work is
+    ///   done even if the caller has disconnected, been killed or logged out; the task then ends
+    ///   `success` with the method's `result` (progress 100), or `error` with its fault
+    ///   (`SystemError` if the simulator panics, e.g. on a destination folder destroyed meanwhile).
+    /// - `CancelTask` before then ends it in `error` with `RequestCanceled` and `cancelled` true,
+    ///   and the method never runs; afterwards `CancelTask` faults `InvalidState`.
+    /// - Without a valid session, or on a missing object, the call faults as the simulator does.
+    ///
+    /// Quirks: the method's synchronous checks and events (e.g. `VmBeingClonedEvent`) happen only
+    /// when it runs, at the end; nothing locks what the task reads (removing the source's snapshot
+    /// meanwhile is not refused); a [`method_delay`] on the same method adds to the duration.
     ///
     /// [`method_delay`]: Self::method_delay
     pub fn async_task(mut self, method: impl Into<String>, duration: Duration) -> Self {

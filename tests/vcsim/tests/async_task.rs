@@ -33,8 +33,13 @@ fn simulator() -> Simulator {
 
 /// The `CloneVM_Task` request cloning the source VM into the vm folder as `name`.
 fn clone_request(simulator: &Simulator, session: &str, name: &str) -> String {
-    let source = find(simulator, session, &format!("DC0/vm/{SOURCE}")).expect("the source VM");
     let folder = find(simulator, session, "DC0/vm").expect("the vm folder");
+    clone_into_request(simulator, session, &folder, name)
+}
+
+/// The `CloneVM_Task` request cloning the source VM into `folder` as `name`.
+fn clone_into_request(simulator: &Simulator, session: &str, folder: &str, name: &str) -> String {
+    let source = find(simulator, session, &format!("DC0/vm/{SOURCE}")).expect("the source VM");
     format!(
         r#"<CloneVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">{source}</_this><folder type="Folder">{folder}</folder><name>{name}</name><spec><location></location><powerOn>false</powerOn><template>false</template></spec></CloneVM_Task>"#
     )
@@ -42,11 +47,12 @@ fn clone_request(simulator: &Simulator, session: &str, name: &str) -> String {
 
 /// Starts cloning the source VM as `name` and returns the task's moref value.
 fn start_clone(simulator: &Simulator, session: &str, name: &str) -> String {
-    let reply = soap(
-        simulator,
-        Some(session),
-        &clone_request(simulator, session, name),
-    );
+    start(simulator, session, &clone_request(simulator, session, name))
+}
+
+/// Calls the `*_Task` method `request` and returns the task's moref value.
+fn start(simulator: &Simulator, session: &str, request: &str) -> String {
+    let reply = soap(simulator, Some(session), request);
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(
         reply.body.contains(r#"<returnval type="Task">"#),
@@ -143,6 +149,7 @@ fn a_clone_runs_in_the_background_then_succeeds() {
         "{info}"
     );
     assert!(element(&info, "startTime").is_some(), "{info}");
+    assert_eq!(element(&info, "userName"), Some(simulator.username()));
     assert_eq!(element(&info, "completeTime"), None, "{info}");
     assert!(recent_tasks(&simulator, &session, "TaskManager", "TaskManager").contains(&task));
     assert_eq!(
@@ -260,6 +267,34 @@ fn a_clone_is_made_after_its_caller_disconnects_and_logs_out() {
 }
 
 #[test]
+fn a_clone_whose_folder_was_destroyed_meanwhile_fails_and_the_simulator_lives_on() {
+    let simulator = simulator();
+    let session = session(&simulator);
+    let vm_folder = find(&simulator, &session, "DC0/vm").expect("the vm folder");
+    let create = format!(
+        r#"<CreateFolder xmlns="urn:vim25"><_this type="Folder">{vm_folder}</_this><name>doomed</name></CreateFolder>"#
+    );
+    let folder = returnval(&soap(&simulator, Some(&session), &create)).to_owned();
+    let task = start(
+        &simulator,
+        &session,
+        &clone_into_request(&simulator, &session, &folder, "clone-homeless"),
+    );
+
+    let destroy = format!(
+        r#"<Destroy_Task xmlns="urn:vim25"><_this type="Folder">{folder}</_this></Destroy_Task>"#
+    );
+    let destroyed = finished_info(&simulator, &session, &start(&simulator, &session, &destroy));
+    assert_eq!(element(&destroyed, "state"), Some("success"), "{destroyed}");
+
+    let info = finished_info(&simulator, &session, &task);
+    assert_eq!(element(&info, "state"), Some("error"), "{info}");
+    assert!(info.contains("the simulator failed"), "{info}");
+    assert_eq!(find(&simulator, &session, "DC0/vm/clone-homeless"), None);
+    assert!(find(&simulator, &session, &format!("DC0/vm/{SOURCE}")).is_some());
+}
+
+#[test]
 fn a_call_without_a_session_faults_as_before() {
     let simulator = simulator();
     let session = session(&simulator);
@@ -351,4 +386,18 @@ async fn vsphere_clients_wait_follows_progress_and_cancels_on_timeout() {
         .await
         .expect("FindByInventoryPath");
     assert_eq!(found, None, "a cancelled clone is never made");
+}
+
+#[test]
+fn a_zero_duration_is_refused() {
+    let error = Simulator::builder()
+        .async_task("CloneVM_Task", Duration::ZERO)
+        .start()
+        .expect_err("a task cannot take no time");
+    assert!(
+        error
+            .to_string()
+            .contains("the duration must be at least 1 ms"),
+        "{error}"
+    );
 }
