@@ -18,7 +18,7 @@ use vsphere_client::{Client, ClientConfig, Error, Password};
 use soap::{Reply, find, request, returnval, session, soap};
 
 /// How long a clone takes.
-const DURATION: Duration = Duration::from_secs(3);
+const DURATION: Duration = Duration::from_secs(4);
 /// The simulator's first VM, the source of the clones.
 const SOURCE: &str = "DC0_C0_RP0_VM0";
 /// Far longer than any task here takes.
