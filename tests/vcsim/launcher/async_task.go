@@ -48,6 +48,13 @@ type pending struct {
 	cancelable bool
 }
 
+// call is a request to replay: its URL path, headers and SOAP envelope.
+type call struct {
+	path   string
+	header http.Header
+	body   []byte
+}
+
 // request is what asyncTasks reads of a SOAP request: the method and the object it is called on.
 type request struct {
 	Body struct {
@@ -92,7 +99,7 @@ func (a *asyncTasks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case method == "CancelTask" && a.knows(this) && a.authenticated(r):
 		a.cancel(w, this)
 	case async && entity != nil && a.authenticated(r):
-		task := a.start(entity, method, duration, r.URL.Path, r.Header, body)
+		task := a.start(entity, method, duration, call{r.URL.Path, r.Header.Clone(), body})
 		respond(w, http.StatusOK, fmt.Sprintf(`<%sResponse xmlns="urn:vim25"><returnval type="Task">%s</returnval></%[1]sResponse>`,
 			method, escape(task.Value)))
 	default:
@@ -101,8 +108,8 @@ func (a *asyncTasks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // start makes the running task for a call of method on entity, and does the work in the background.
-func (a *asyncTasks) start(entity mo.Reference, method string, duration time.Duration, path string, header http.Header, body []byte) types.ManagedObjectReference {
-	// CreateTask names it like the simulator's own tasks: CloneVM_Task, VirtualMachine.cloneVM.
+func (a *asyncTasks) start(entity mo.Reference, method string, duration time.Duration, c call) types.ManagedObjectReference {
+	// CreateTask names it after the method: CloneVM_Task, descriptionId VirtualMachine.cloneVM.
 	id := strings.TrimSuffix(method, "_Task")
 	task := simulator.CreateTask(entity, strings.ToLower(id[:1])+id[1:]+"Task", nil)
 	p := &pending{task: task, canceled: make(chan struct{}), cancelable: true}
@@ -112,7 +119,7 @@ func (a *asyncTasks) start(entity mo.Reference, method string, duration time.Dur
 
 	name := entity.Reference().Value
 	if e, ok := entity.(mo.Entity); ok {
-		name = e.Entity().Name
+		simulator.Map.WithLock(entity, func() { name = e.Entity().Name })
 	}
 	update(task, []types.PropertyChange{
 		{Name: "info.entityName", Val: name},
@@ -122,12 +129,12 @@ func (a *asyncTasks) start(entity mo.Reference, method string, duration time.Dur
 		{Name: "info.cancelable", Val: true},
 	})
 	setRecentTask(entity, task.Self, true)
-	go a.work(p, entity, duration, path, header, body)
+	go a.work(p, entity, duration, c)
 	return task.Self
 }
 
 // work advances the task's progress until its duration is over or it is canceled, then finishes it.
-func (a *asyncTasks) work(p *pending, entity mo.Reference, duration time.Duration, path string, header http.Header, body []byte) {
+func (a *asyncTasks) work(p *pending, entity mo.Reference, duration time.Duration, c call) {
 	started := time.Now()
 	deadline := time.NewTimer(duration)
 	defer deadline.Stop()
@@ -150,7 +157,8 @@ loop:
 			break loop
 		case <-deadline.C:
 			if canceled = !a.claim(p); !canceled {
-				result, fault = a.replay(path, header, body)
+				update(p.task, []types.PropertyChange{{Name: "info.cancelable", Val: false}})
+				result, fault = a.replay(c)
 			}
 			break loop
 		}
@@ -222,7 +230,7 @@ func (a *asyncTasks) authenticated(r *http.Request) bool {
 // replay runs the original request in a session of its own and returns the outcome of the task it
 // starts; the simulator's task is removed, so only the visible one remains. A panic of the simulator
 // (e.g. the destination folder was destroyed meanwhile) fails the task rather than the launcher.
-func (a *asyncTasks) replay(path string, header http.Header, body []byte) (result types.AnyType, fault *types.LocalizedMethodFault) {
+func (a *asyncTasks) replay(c call) (result types.AnyType, fault *types.LocalizedMethodFault) {
 	defer func() {
 		if p := recover(); p != nil {
 			result, fault = nil, systemError(fmt.Sprintf("the simulator failed: %v", p))
@@ -230,12 +238,12 @@ func (a *asyncTasks) replay(path string, header http.Header, body []byte) (resul
 	}()
 	login := fmt.Sprintf(`<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>%s</userName><password>%s</password></Login>`,
 		escape(a.username), escape(a.password))
-	session := http.Header{"Content-Type": header.Values("Content-Type"), "Soapaction": header.Values("Soapaction")}
-	for _, cookie := range a.post(path, session, []byte(envelope(login))).Result().Cookies() {
+	session := http.Header{"Content-Type": c.header.Values("Content-Type"), "Soapaction": c.header.Values("Soapaction")}
+	for _, cookie := range a.post(c.path, session, []byte(envelope(login))).Result().Cookies() {
 		session.Add("Cookie", cookie.Name+"="+cookie.Value)
 	}
-	reply := a.post(path, session, body)
-	a.post(path, session, []byte(envelope(`<Logout xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this></Logout>`)))
+	reply := a.post(c.path, session, c.body)
+	a.post(c.path, session, []byte(envelope(`<Logout xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this></Logout>`)))
 
 	var res struct {
 		Body struct {

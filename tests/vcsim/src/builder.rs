@@ -141,9 +141,10 @@ impl SimulatorBuilder {
     ///
     /// - The call returns at once a task in state `running`, `cancelable`, with `startTime`, the
     ///   entity's name, the [`username`](Self::username) as the reason's user, and a `progress`
-    ///   that advances every 500 ms (up to 99). It is named like the simulator's own tasks
-    ///   (`CloneVM_Task`, `VirtualMachine.cloneVM`), listed in the TaskManager's `recentTask`, and
-    ///   in the entity's `recentTask` while it runs.
+    ///   that advances every 500 ms (up to 99). Its `name` is the method (`CloneVM_Task`, as on
+    ///   vCenter) and its `descriptionId` the entity's type and the method (`VirtualMachine.cloneVM`;
+    ///   vCenter says `VirtualMachine.clone`, the simulator's own clone `VirtualMachine.cloneVm`).
+    ///   It is listed in the TaskManager's `recentTask`, and in the entity's while it runs.
     /// - After `duration` the simulator runs the method in a session of its own, so the work is
     ///   done even if the caller has disconnected, been killed or logged out; the task then ends
     ///   `success` with the method's `result` (progress 100), or `error` with its fault
