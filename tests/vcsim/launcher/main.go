@@ -4,12 +4,15 @@
 // local datastores (LocalDS_0, ...) and one NFS datastore per -nfs name, all mounted on every host, and
 // -vms powered-on VMs IN TOTAL in the cluster's root pool (DC0_C0_RP0_VM0, ...), spread over the hosts.
 //
+// -async-task makes the given *_Task methods run in the background as on a real vCenter, cancelable
+// with CancelTask (see async_task.go); the simulator itself finishes every task before it answers.
+//
 // Prints the service URL (https://127.0.0.1:PORT/sdk, no credentials) on stdout once serving; runs until
 // SIGINT or SIGTERM, then deletes its temporary directories and exits 0.
 //
 // Build (GOPATH mode, Debian's golang-github-vmware-govmomi-dev):
 //
-//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim main.go
+//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o vcsim .
 package main
 
 import (
@@ -77,13 +80,13 @@ type options struct {
 	tlsCert, tlsKey, traceFile, urlFile string
 	hosts, vms, datastores              int
 	nfs                                 names
-	methodDelays                        delays
+	methodDelays, asyncTasks            delays
 	sessionIdleTimeout                  time.Duration
 	watchStdin                          bool
 }
 
 func main() {
-	o := options{methodDelays: delays{}}
+	o := options{methodDelays: delays{}, asyncTasks: delays{}}
 	flag.StringVar(&o.listen, "listen", "127.0.0.1:0", "host:port to serve on (port 0 picks a free port)")
 	flag.StringVar(&o.username, "username", "vmrotate", "the only user name Login accepts")
 	flag.StringVar(&o.password, "password", "vmrotate-secret", "the only password Login accepts")
@@ -96,6 +99,8 @@ func main() {
 	flag.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of -tls-cert")
 	flag.DurationVar(&o.sessionIdleTimeout, "session-idle-timeout", 0, "expire sessions idle this long (0: never)")
 	flag.Var(o.methodDelays, "method-delay", "sleep before methods, e.g. CloneVM_Task=3000,Destroy_Task=100 (ms)")
+	flag.Var(o.asyncTasks, "async-task", "answer these methods at once with a running, cancelable task; the method runs after the\n"+
+		"duration unless CancelTask comes first, e.g. CloneVM_Task=6000 (ms; see async_task.go)")
 	flag.StringVar(&o.traceFile, "trace-file", "", "write the raw SOAP traffic to this file")
 	flag.StringVar(&o.urlFile, "url-file", "", "write the service URL (no credentials) here once serving")
 	flag.BoolVar(&o.watchStdin, "watch-stdin", false, "also stop when stdin reaches end of file (its parent died)")
@@ -115,6 +120,11 @@ func run(o options) error {
 		return errors.New("-vm-name needs at least one VM (-vms 1)")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return errors.New("-tls-cert and -tls-key go together")
+	}
+	for method, ms := range o.asyncTasks {
+		if ms < 1 {
+			return fmt.Errorf("-async-task %s: the duration must be at least 1 ms", method)
+		}
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
@@ -168,7 +178,12 @@ func run(o options) error {
 		return err
 	}
 	probe.Close()
-	serviceURL := *model.Service.NewServer().URL
+	server := model.Service.NewServer()
+	if len(o.asyncTasks) > 0 {
+		// NewServer has started serving, but nobody knows the URL before it is printed below.
+		server.Config.Handler = newAsyncTasks(server.Config.Handler, o.asyncTasks, o.username, o.password)
+	}
+	serviceURL := *server.URL
 	serviceURL.User = nil
 	if o.urlFile != "" {
 		if err := writeAtomically(o.urlFile, serviceURL.String()+"\n"); err != nil {

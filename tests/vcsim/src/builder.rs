@@ -16,8 +16,9 @@ use crate::{Error, Simulator, TestCert};
 /// total (`DC0_C0_RP0_VM0`, ...) in the cluster's root resource pool, spread over the hosts.
 ///
 /// Defaults: user `vmrotate` with password `vmrotate-secret` (the only pair Login accepts), 1 host,
-/// 1 VM, 1 local datastore, no NFS datastore, plain HTTP, sessions never expire, no delays, no trace,
-/// and 120 s to start.
+/// 1 VM, 1 local datastore, no NFS datastore, plain HTTP, sessions never expire, no delays, tasks
+/// finished before the call that starts them returns (see [`async_task`](Self::async_task)), no
+/// trace, and 120 s to start.
 ///
 /// ```
 /// use std::time::Duration;
@@ -27,7 +28,7 @@ use crate::{Error, Simulator, TestCert};
 ///     .vms(1)
 ///     .vm_name("avocado2")
 ///     .nfs(["NFS_durian", "NFS_mango"])
-///     .method_delay("CloneVM_Task", Duration::from_secs(3));
+///     .async_task("CloneVM_Task", Duration::from_secs(6));
 /// assert!(!format!("{builder:?}").contains("vmrotate-secret"));
 /// ```
 #[derive(Clone)]
@@ -43,6 +44,7 @@ pub struct SimulatorBuilder {
     tls: Option<(PathBuf, PathBuf)>,
     session_idle_timeout: Option<Duration>,
     method_delays: BTreeMap<String, Duration>,
+    async_tasks: BTreeMap<String, Duration>,
     trace_file: Option<PathBuf>,
     pub(crate) start_timeout: Duration,
 }
@@ -60,6 +62,7 @@ impl Default for SimulatorBuilder {
             tls: None,
             session_idle_timeout: None,
             method_delays: BTreeMap::new(),
+            async_tasks: BTreeMap::new(),
             trace_file: None,
             start_timeout: Duration::from_secs(120),
         }
@@ -131,6 +134,35 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Makes `method` (a `*_Task` method, e.g. `CloneVM_Task`) behave like a real vCenter's
+    /// asynchronous task that takes `duration` (at least 1 ms, millisecond resolution): a test
+    /// double, since the simulator itself finishes every task before it answers and has no
+    /// `CancelTask`.
+    ///
+    /// - The call returns at once a task in state `running`, `cancelable`, with `startTime`, the
+    ///   entity's name, the [`username`](Self::username) as the reason's user, and a `progress`
+    ///   that advances every 500 ms (up to 99). Its `name` is the method (`CloneVM_Task`, as on
+    ///   vCenter) and its `descriptionId` the entity's type and the method (`VirtualMachine.cloneVM`;
+    ///   vCenter says `VirtualMachine.clone`, the simulator's own clone `VirtualMachine.cloneVm`).
+    ///   It is listed in the TaskManager's `recentTask`, and in the entity's while it runs.
+    /// - After `duration` the simulator runs the method in a session of its own, so the work is
+    ///   done even if the caller has disconnected, been killed or logged out; the task then ends
+    ///   `success` with the method's `result` (progress 100), or `error` with its fault
+    ///   (`SystemError` if the simulator panics, e.g. on a destination folder destroyed meanwhile).
+    /// - `CancelTask` before then ends it in `error` with `RequestCanceled` and `cancelled` true,
+    ///   and the method never runs; afterwards `CancelTask` faults `InvalidState`.
+    /// - Without a valid session, or on a missing object, the call faults as the simulator does.
+    ///
+    /// Quirks: the method's synchronous checks and events (e.g. `VmBeingClonedEvent`) happen only
+    /// when it runs, at the end; nothing locks what the task reads (removing the source's snapshot
+    /// meanwhile is not refused); a [`method_delay`] on the same method adds to the duration.
+    ///
+    /// [`method_delay`]: Self::method_delay
+    pub fn async_task(mut self, method: impl Into<String>, duration: Duration) -> Self {
+        self.async_tasks.insert(method.into(), duration);
+        self
+    }
+
     /// Writes the raw SOAP traffic to `path`; it includes Login passwords in clear.
     pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.trace_file = Some(path.into());
@@ -187,6 +219,12 @@ impl SimulatorBuilder {
                 format!("{method}={}", delay.as_millis()).into(),
             );
         }
+        for (method, duration) in &self.async_tasks {
+            flag(
+                "async-task",
+                format!("{method}={}", duration.as_millis()).into(),
+            );
+        }
         if let Some(path) = &self.trace_file {
             flag("trace-file", path.into());
         }
@@ -207,6 +245,7 @@ impl fmt::Debug for SimulatorBuilder {
             .field("tls", &self.tls)
             .field("session_idle_timeout", &self.session_idle_timeout)
             .field("method_delays", &self.method_delays)
+            .field("async_tasks", &self.async_tasks)
             .field("trace_file", &self.trace_file)
             .field("start_timeout", &self.start_timeout)
             .finish()
@@ -239,6 +278,7 @@ mod tests {
                 .session_idle_timeout(Duration::from_millis(1500))
                 .method_delay("Destroy_Task", Duration::from_millis(100))
                 .method_delay("CloneVM_Task", Duration::from_secs(3))
+                .async_task("CloneVM_Task", Duration::from_millis(6000))
                 .trace_file("/tmp/trace"),
         );
         let expected = [
@@ -264,6 +304,8 @@ mod tests {
             "CloneVM_Task=3000",
             "-method-delay",
             "Destroy_Task=100",
+            "-async-task",
+            "CloneVM_Task=6000",
             "-trace-file",
             "/tmp/trace",
         ];

@@ -1,4 +1,4 @@
-//! Finds the Go launcher (`tests/vcsim/launcher/main.go`), building it once per process if needed.
+//! Finds the Go launcher (package `tests/vcsim/launcher`), building it once per process if needed.
 
 use std::env;
 use std::path::{Path, PathBuf};

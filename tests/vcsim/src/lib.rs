@@ -1,13 +1,13 @@
 //! VMware's vCenter simulator (govmomi's `simulator` package) as a test peer for vmrotate.
 //!
 //! [`Simulator::builder`] configures an inventory, [`SimulatorBuilder::start`] runs the Go launcher
-//! (`tests/vcsim/launcher/main.go`) on a free loopback port and waits until it serves, and dropping
+//! (package `tests/vcsim/launcher`) on a free loopback port and waits until it serves, and dropping
 //! the [`Simulator`] stops it. [`TestCert`] makes a certificate for serving HTTPS.
 //!
 //! The launcher comes from `$VCSIM_BIN` if set (used as is), else `scripts/build-vcsim.sh` builds it
-//! into `target/vcsim/vcsim` when missing or older than `main.go` (Debian packages `golang-go` and
-//! `golang-github-vmware-govmomi-dev`, see `scripts/install-deps.sh`). Its command-line flags are
-//! the interface non-Rust tests use; run it with `-h` for the list.
+//! into `target/vcsim/vcsim` when missing or older than one of its `.go` files (Debian packages
+//! `golang-go` and `golang-github-vmware-govmomi-dev`, see `scripts/install-deps.sh`). Its
+//! command-line flags are the interface non-Rust tests use; run it with `-h` for the list.
 //!
 //! ```no_run
 //! let dir = tempfile::tempdir()?;

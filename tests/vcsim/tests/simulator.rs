@@ -1,10 +1,9 @@
 //! Guards the harness itself: the launcher starts, enforces its login, builds the requested inventory,
 //! serves TLS with the test certificate, honours its options, restarts and stops.
-//!
-//! SOAP goes over raw HTTP/1.0 (no chunking, one request per connection), in the shape of the
-//! requests in shared/reference/simulator-captures/.
 
-use std::io::{Read, Write};
+mod soap;
+
+use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -12,85 +11,10 @@ use std::time::{Duration, Instant};
 
 use vcsim::{Error, Simulator, TestCert};
 
+use soap::{login, returnval, session, soap};
+
 const RETRIEVE_SERVICE_CONTENT: &str = r#"<RetrieveServiceContent xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></RetrieveServiceContent>"#;
 const CURRENT_TIME: &str = r#"<CurrentTime xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></CurrentTime>"#;
-
-/// A SOAP response: HTTP status, session cookie if one was set, and the body.
-struct Reply {
-    status: u16,
-    session: Option<String>,
-    body: String,
-}
-
-/// POSTs `body` wrapped in a SOAP envelope to the simulator's /sdk over plain HTTP.
-fn soap(simulator: &Simulator, session: Option<&str>, body: &str) -> Reply {
-    let envelope = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"#
-    );
-    let cookie = session
-        .map(|key| format!("Cookie: vmware_soap_session={key}\r\n"))
-        .unwrap_or_default();
-    let request = format!(
-        "POST /sdk HTTP/1.0\r\nHost: {}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: urn:vim25/6.5\r\n{cookie}Content-Length: {}\r\n\r\n{envelope}",
-        simulator.address(),
-        envelope.len()
-    );
-    let mut stream = TcpStream::connect(simulator.address()).expect("connect to the simulator");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("set a read timeout");
-    stream
-        .write_all(request.as_bytes())
-        .expect("send the request");
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .expect("read the response");
-
-    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .expect("a status code");
-    let session = head
-        .lines()
-        .filter_map(|line| line.strip_prefix("Set-Cookie: vmware_soap_session="))
-        .map(|value| value.split(';').next().unwrap_or_default().to_owned())
-        .next();
-    Reply {
-        status,
-        session,
-        body: body.to_owned(),
-    }
-}
-
-fn login(simulator: &Simulator, password: &str) -> Reply {
-    let body = format!(
-        r#"<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>{}</userName><password>{password}</password></Login>"#,
-        simulator.username()
-    );
-    soap(simulator, None, &body)
-}
-
-fn session(simulator: &Simulator) -> String {
-    let reply = login(simulator, simulator.password());
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    reply.session.expect("Login sets the session cookie")
-}
-
-/// The `<returnval>` text of a response holding a single managed object reference.
-fn returnval(reply: &Reply) -> &str {
-    let start = reply
-        .body
-        .find("<returnval")
-        .and_then(|at| reply.body[at..].find('>').map(|end| at + end + 1));
-    let start = start.unwrap_or_else(|| panic!("no returnval in {}", reply.body));
-    let end = reply.body[start..]
-        .find("</returnval>")
-        .expect("a closed returnval");
-    &reply.body[start..start + end]
-}
 
 /// `(name, number of hosts in its host property)` of every datastore, via a container view.
 fn datastores(simulator: &Simulator, session: &str) -> Vec<(String, usize)> {
@@ -187,15 +111,11 @@ fn builds_the_requested_inventory() {
         .map(|(name, hosts)| (name.to_owned(), hosts));
     assert_eq!(found, expected, "every datastore is mounted on both hosts");
 
-    let find = |path: &str| {
-        let body = format!(
-            r#"<FindByInventoryPath xmlns="urn:vim25"><_this type="SearchIndex">SearchIndex</_this><inventoryPath>{path}</inventoryPath></FindByInventoryPath>"#
-        );
-        soap(&simulator, Some(&session), &body).body
-    };
-    assert!(find("DC0/vm/avocado2").contains(r#"<returnval type="VirtualMachine">"#));
-    assert!(
-        !find("DC0/vm/DC0_C0_RP0_VM0").contains("<returnval"),
+    let find = |path| soap::find(&simulator, &session, path);
+    assert!(find("DC0/vm/avocado2").is_some_and(|vm| vm.starts_with("vm-")));
+    assert_eq!(
+        find("DC0/vm/DC0_C0_RP0_VM0"),
+        None,
         "the first VM was renamed"
     );
 }
