@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::job::PowerState;
 use crate::job::folder::FolderTarget;
 use crate::job::inventory::{DatastoreInfo, HostInfo, Inventory, VmDetails};
+use crate::job::lock;
 use crate::job::marker::CloneMarker;
 use crate::job::returned_ref;
 
@@ -147,10 +148,14 @@ pub async fn restore(client: &Client, request: &RestoreRequest) -> Result<Restor
             ))
         })?;
     let target = Target::choose(&inventory, request, &backup)?;
+    // The backup's source stays locked meanwhile, so no rotation deletes the backup.
+    let limit = STEP_TIMEOUT * 4;
     if request.register_only {
-        register(client, &inventory, request, &backup, &target).await
+        let work = register(client, &inventory, request, &backup, &target);
+        lock::holding_source_of(client, &inventory, &backup, limit, work).await
     } else {
-        copy(client, &inventory, request, &backup, &target).await
+        let work = copy(client, &inventory, request, &backup, &target);
+        lock::holding_source_of(client, &inventory, &backup, limit, work).await
     }
 }
 

@@ -59,8 +59,16 @@ fn write_text(out: &mut impl Write, list: &[VmBackups]) -> io::Result<()> {
         writeln!(out, "{}{gone}: {} generations", vm.vm, vm.generations.len())?;
         let rows: Vec<[String; 7]> = vm.generations.iter().map(row).collect();
         if !rows.is_empty() {
-            let header = ["slot", "taken", "datastore", "size", "power", "state", "name"]
-                .map(String::from);
+            let header = [
+                "slot",
+                "taken",
+                "datastore",
+                "size",
+                "power",
+                "state",
+                "name",
+            ]
+            .map(String::from);
             output::write_table(out, "  ", &header, &rows)?;
         }
         for anomaly in &vm.anomalies {

@@ -235,6 +235,81 @@ pub(crate) async fn remove(
     Ok(())
 }
 
+/// Runs `work` holding the lock of the VM whose backup `backup` is (its source, found by the
+/// name and instance UUID in the backup's marker), so that no rotation deletes the backup
+/// while `work` reads it; `limit` is how long `work` may take. Without a source that can be
+/// locked (no marker, the source is gone or unreachable: then no backup run can rotate either)
+/// `work` runs as it is.
+///
+/// # Errors
+/// [`Error::Locked`] while a run holds the source's lock; `work`'s error; the calls'
+/// [`Error::Vsphere`].
+pub(crate) async fn holding_source_of<T>(
+    client: &Client,
+    inventory: &Inventory,
+    backup: &super::inventory::VmDetails,
+    limit: Duration,
+    work: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    let Some(marker) = backup.valid_marker() else {
+        return work.await;
+    };
+    let same_name: Vec<ManagedObjectReference> = inventory
+        .vms
+        .iter()
+        .filter(|vm| vm.name == marker.source_name)
+        .map(|vm| vm.moref.clone())
+        .collect();
+    let source = super::inventory::Inventory::details(client, &same_name)
+        .await?
+        .into_iter()
+        .find(|vm| {
+            vm.connected
+                && vm
+                    .instance_uuid
+                    .as_deref()
+                    .is_some_and(|uuid| marker.is_backup_of(uuid))
+        });
+    let Some(source) = source else {
+        return work.await;
+    };
+    let stale = check(
+        client,
+        &source.moref,
+        &source.name,
+        run_snapshots(source.snapshots.as_ref()),
+    )
+    .await?;
+    for (snapshot, _) in stale {
+        remove(client, &snapshot.moref, REMOVAL_TIMEOUT).await?;
+    }
+    let started = Timestamp::now();
+    let marker = SnapshotMarker {
+        run: super::holder::new_run_id(started),
+        holder: Holder::this_process(),
+        started,
+        stale_after_s: (limit + LIFETIME_SLACK).as_secs(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let vm = VirtualMachine::new(client.clone(), source.moref.clone());
+    let ours = take(&vm, &marker, false, REMOVAL_TIMEOUT).await?;
+    let outcome = match confirm(&vm, &source.name, &ours).await {
+        Ok(()) => work.await,
+        Err(error) => Err(error),
+    };
+    let removal = remove(client, &ours, REMOVAL_TIMEOUT).await;
+    match (outcome, removal) {
+        (outcome, Ok(())) => outcome,
+        (Ok(_), Err(error)) => Err(Error::Incomplete(format!(
+            "done, but the lock snapshot \"{}\" of {} could not be removed ({error}): delete it \
+             (vSphere Client: the VM > Snapshots > Manage Snapshots)",
+            marker.snapshot_name(),
+            source.name
+        ))),
+        (Err(error), Err(_)) => Err(error),
+    }
+}
+
 /// Removes every vmrotate run snapshot from the VM named exactly `vm` and returns their
 /// names: the way to clear a lock at once when its run is known to be dead. A user's snapshots
 /// are left alone. Without `force` it refuses while the lock is live (its run's process runs

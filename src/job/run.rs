@@ -540,7 +540,15 @@ impl<'a> Run<'a> {
         };
         let clone = match clone::make(self, &prepared, snapshot, &expected).await {
             Ok(clone) => clone,
-            Err(failure) => return Err(self.after_failed_clone(failure, &expected).await),
+            Err(mut failure) => {
+                failure.error = failure.error.during(|| {
+                    format!(
+                        "cloning {name} as {} onto {}",
+                        expected.name, expected.datastore.name
+                    )
+                });
+                return Err(self.after_failed_clone(failure, &expected).await);
+            }
         };
         self.report.created = Some(expected.name.to_owned());
         crash.reached(Step::AfterClone);

@@ -36,7 +36,7 @@ async fn a_second_run_for_the_same_vm_refuses_while_the_first_holds_the_lock() {
     assert!(
         error
             .message
-            .contains("another vmrotate run is backing up avocado2"),
+            .contains("another vmrotate run holds the lock of avocado2"),
         "{}",
         error.message
     );
@@ -117,9 +117,15 @@ async fn a_live_lock_from_another_machine_refuses_until_unlocked() {
     // Live: unlocking needs force, and says who holds the lock.
     let refused = vmrotate::unlock(&client, SOURCE, false).await.unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Locked);
-    assert!(refused.to_string().contains("backup02.example"), "{refused}");
+    assert!(
+        refused.to_string().contains("backup02.example"),
+        "{refused}"
+    );
     assert_eq!(inventory(&client).await, before, "nothing changed");
-    assert_eq!(vmrotate::unlock(&client, SOURCE, true).await.unwrap(), [lock]);
+    assert_eq!(
+        vmrotate::unlock(&client, SOURCE, true).await.unwrap(),
+        [lock]
+    );
     assert_eq!(source_snapshots(&client).await, ["before upgrade"]);
     backup_ok(&client, &job(3), 1).await;
     assert_eq!(source_snapshots(&client).await, ["before upgrade"]);

@@ -235,3 +235,40 @@ async fn the_list_shows_generations_and_anomalies() {
     let missing = vmrotate::list_backups(&client, &["avocado".to_owned()], "zz_").await;
     assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restore_holds_the_sources_lock_and_waits_for_a_run_that_holds_it() {
+    let simulator = start(simulator());
+    let client = login(&simulator).await;
+    backup_ok(&client, &job(2), 1).await;
+    let request = RestoreRequest {
+        clone: clone_name(1, 1),
+        new_name: Some("avocado2-restored".into()),
+        ..RestoreRequest::default()
+    };
+    // A live run on another machine holds avocado2's lock: the restore refuses, changing
+    // nothing, so a rotation cannot delete the backup it would copy.
+    let lock = foreign_lock(&client, "backup02.example", 4242, 3600).await;
+    let before = inventory(&client).await;
+    let error = vmrotate::restore(&client, &request).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Locked, "{error}");
+    assert!(error.to_string().contains("backup02.example"), "{error}");
+    assert_eq!(inventory(&client).await, before);
+
+    vmrotate::unlock(&client, SOURCE, true)
+        .await
+        .expect("unlocked");
+    assert!(
+        !crate::support::source_snapshots(&client)
+            .await
+            .contains(&lock)
+    );
+    vmrotate::restore(&client, &request)
+        .await
+        .expect("the restore");
+    assert!(
+        crate::support::source_snapshots(&client).await.is_empty(),
+        "the restore's lock is gone"
+    );
+    assert!(find_vm(&client, "avocado2-restored").await.is_some());
+}

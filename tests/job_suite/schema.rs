@@ -32,7 +32,7 @@ async fn every_field_of_the_json_output_is_documented() {
     let run = serde_json::to_value(RunReport::new(vec![report])).unwrap();
     assert_eq!(documented_keys(&run), ["ok", "reports"]);
     let report = &run["reports"][0];
-    assert_eq!(documented_keys(report).len(), 13);
+    assert_eq!(documented_keys(report).len(), 14);
     documented_keys(&report["plan"]);
     documented_keys(&report["plan"]["actions"][1]);
 
@@ -47,6 +47,7 @@ async fn every_field_of_the_json_output_is_documented() {
     let listed = serde_json::to_value(listed).unwrap();
     documented_keys(&listed[0]);
     documented_keys(&listed[0]["generations"][0]);
+    documented_keys(&listed[0]["generations"][0]["verification"]);
 
     let request = RestoreRequest {
         clone: clone_name(2, 2),
