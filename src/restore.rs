@@ -20,6 +20,7 @@ use vsphere_client::types::{
 use crate::config::VmMatch;
 use crate::error::Error;
 use crate::job::PowerState;
+use crate::job::crash::{CrashHook, Step};
 use crate::job::folder::FolderTarget;
 use crate::job::inventory::{DatastoreInfo, HostInfo, Inventory, VmDetails};
 use crate::job::lock;
@@ -327,6 +328,7 @@ async fn register(
     backup: &VmDetails,
     target: &Target<'_>,
 ) -> Result<RestoreReport, Error> {
+    let crash = CrashHook::from_env()?;
     if request.datastore.is_some() {
         return Err(Error::Config(
             "a register-only restore uses the backup's files where they are: leave out the \
@@ -368,7 +370,7 @@ async fn register(
         Ok(vm) => vm,
         Err(error) => return Err(register_back(client, backup, &vmx, error).await),
     };
-    make_ordinary(client, &vm, backup, target, request.power_on)
+    make_ordinary(client, &vm, backup, target, request.power_on, crash)
         .await
         .map_err(|error| {
             Error::Incomplete(format!(
@@ -419,6 +421,7 @@ async fn make_ordinary(
     backup: &VmDetails,
     target: &Target<'_>,
     power_on: bool,
+    crash: CrashHook,
 ) -> Result<(), vsphere_client::Error> {
     // The marker goes first: a failure before the rename must never leave the only copy of a
     // dead host's VM looking like a backup that a rotation may delete.
@@ -434,6 +437,7 @@ async fn make_ordinary(
         .await?
         .wait(STEP_TIMEOUT, |_| {})
         .await?;
+    crash.reached(Step::RestoreBeforeRename);
     rename(client, vm, &target.name).await?;
     if power_on {
         vm.power_on(None).await?.wait(STEP_TIMEOUT, |_| {}).await?;

@@ -83,3 +83,41 @@ fn register_only_turns_the_backup_itself_into_the_vm() {
         "the registered VM is no backup any more"
     );
 }
+
+#[test]
+fn a_register_only_restore_cut_short_before_the_rename_leaves_no_backup_look_alike() {
+    let lab = Lab::start();
+    lab.backup(&[]);
+    let (backup, _, _) = lab.generations(VM).remove(0);
+    let crashed = lab
+        .command(&[
+            "restore",
+            &backup,
+            "--register-only",
+            "--as",
+            "avocado2-dr",
+            "--host",
+            "DC0_C0_H1",
+        ])
+        .env("VMROTATE_TEST_CRASH_AT", "restore-before-rename")
+        .output()
+        .expect("vmrotate runs");
+    assert!(!crashed.status.success(), "{}", describe(&crashed));
+    assert!(
+        String::from_utf8_lossy(&crashed.stderr).contains("aborting at restore-before-rename"),
+        "{}",
+        describe(&crashed)
+    );
+    // Still under the backup's name, but without its marker: no rotation counts or deletes it.
+    let list = json(&lab.succeed(&["list", VM, "--json"]));
+    let generation = &list[0]["generations"][0];
+    assert_eq!(generation["name"], backup.as_str(), "{list:#}");
+    assert_eq!(generation["marked"], false, "{list:#}");
+    let next = json(&lab.succeed(&lab.backup_args(&["--slots", "2", "--json"])));
+    assert_eq!(
+        next["reports"][0]["deleted"],
+        serde_json::json!([]),
+        "{next:#}"
+    );
+    assert!(lab.inventory().vms.contains_key(&backup));
+}

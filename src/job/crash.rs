@@ -29,17 +29,21 @@ pub(crate) enum Step {
     /// `before-snapshot-removal`: everything is done but removing the snapshot (reached on
     /// failures too).
     BeforeSnapshotRemoval,
+    /// `restore-before-rename`: a register-only restore has registered the backup and removed
+    /// its marker, and not yet renamed it.
+    RestoreBeforeRename,
 }
 
 #[cfg(feature = "test-hooks")]
 impl Step {
-    const ALL: [Step; 6] = [
+    const ALL: [Step; 7] = [
         Step::AfterSnapshot,
         Step::AfterLock,
         Step::AfterClone,
         Step::AfterVerify,
         Step::AfterDelete,
         Step::BeforeSnapshotRemoval,
+        Step::RestoreBeforeRename,
     ];
 
     /// The step's name, as `VMROTATE_TEST_CRASH_AT` takes it.
@@ -51,6 +55,7 @@ impl Step {
             Step::AfterVerify => "after-verify",
             Step::AfterDelete => "after-delete",
             Step::BeforeSnapshotRemoval => "before-snapshot-removal",
+            Step::RestoreBeforeRename => "restore-before-rename",
         }
     }
 }

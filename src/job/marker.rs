@@ -119,18 +119,23 @@ impl CloneMarker {
 
     /// Reads the marker from a VM's `extraConfig` entries.
     pub(crate) fn read(entries: &[AnyOptionValue]) -> MarkerState {
-        let ours: Vec<(&str, &str)> = entries
-            .iter()
-            .filter_map(|entry| match entry {
-                AnyOptionValue::OptionValue(OptionValue {
-                    key,
-                    value: Some(Value::String(value)),
-                }) if is_marker_key(key) && !value.is_empty() => {
-                    Some((key.as_str(), value.as_str()))
-                }
-                _ => None,
-            })
-            .collect();
+        // The last entry of a key counts: vSphere replaces a key's value, some servers (the
+        // simulator) append; an empty value means the key is gone.
+        let mut ours: Vec<(&str, &str)> = Vec::new();
+        for entry in entries {
+            let AnyOptionValue::OptionValue(OptionValue { key, value }) = entry else {
+                continue;
+            };
+            if !is_marker_key(key) {
+                continue;
+            }
+            ours.retain(|(seen, _)| !seen.eq_ignore_ascii_case(key));
+            if let Some(Value::String(value)) = value
+                && !value.is_empty()
+            {
+                ours.push((key.as_str(), value.as_str()));
+            }
+        }
         if ours.is_empty() {
             return MarkerState::Absent;
         }

@@ -2,7 +2,7 @@
 //! shares with listing and restoring: the inventory, the markers, the lock, the folder.
 
 mod clone;
-mod crash;
+pub(crate) mod crash;
 mod delete;
 pub(crate) mod folder;
 pub(crate) mod generations;
