@@ -26,6 +26,8 @@ use crate::job::inventory::{DatastoreInfo, HostInfo, Inventory, VmDetails};
 use crate::job::lock;
 use crate::job::marker::CloneMarker;
 use crate::job::returned_ref;
+use crate::job::tasks::{self, CutShort, Ended};
+use crate::stop::Stop;
 
 /// How long copying a backup may take.
 const COPY_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
@@ -54,6 +56,10 @@ pub struct RestoreRequest {
     /// off.
     #[serde(default)]
     pub register_only: bool,
+    /// The request to stop the restore cooperatively ([`Stop`]): a copy in progress is
+    /// cancelled and what it made deleted. Default: one nobody requests.
+    #[serde(skip)]
+    pub stop: Stop,
 }
 
 /// What a restore made.
@@ -296,12 +302,33 @@ async fn copy(
         spec = spec.extra_config(&key, "");
     }
     let source = VirtualMachine::new(client.clone(), backup.moref.clone());
-    let copied = source
-        .clone_vm(&folder, &target.name, spec)
-        .await?
-        .wait(COPY_TIMEOUT, |_| {})
-        .await?;
-    let copy = returned_ref("CloneVM_Task", copied)?;
+    let task = source.clone_vm(&folder, &target.name, spec).await?;
+    let copy = match tasks::finish(&task, COPY_TIMEOUT, &request.stop, |_| {}).await {
+        Ended::Finished(result) => returned_ref("CloneVM_Task", result?)?,
+        Ended::CutShort { why, late } => {
+            let mut done = vec![format!("cancelled the copy task {}", task.moref().value)];
+            if let Some(partial) = late.ok().and_then(|v| returned_ref("CloneVM_Task", v).ok()) {
+                let vm = VirtualMachine::new(client.clone(), partial);
+                match vm.destroy().await?.wait(STEP_TIMEOUT, |_| {}).await {
+                    Ok(_) => done.push(format!("deleted the copy {}", target.name)),
+                    Err(error) => done.push(format!(
+                        "could not delete the copy {} ({error}): delete it by hand",
+                        target.name
+                    )),
+                }
+            }
+            return Err(match why {
+                CutShort::Stopped(reason) => Error::Stopped(format!(
+                    "stopped by {reason} while restoring {}: {}",
+                    backup.name,
+                    done.join(", ")
+                )),
+                CutShort::TimedOut(error) => {
+                    Error::Incomplete(format!("{error}; {}", done.join(", ")))
+                }
+            });
+        }
+    };
     if request.power_on {
         VirtualMachine::new(client.clone(), copy)
             .power_on(None)

@@ -232,3 +232,28 @@ fn lowering_slots_keeps_the_newest_generations() {
     kept_sorted.sort();
     assert_eq!(kept_sorted, expected, "{}", describe(&output));
 }
+
+#[test]
+fn sigterm_mid_restore_cancels_the_copy_and_releases_the_lock() {
+    let lab = slow_clones();
+    lab.backup(&[]);
+    let backup = clones(&lab).into_keys().next().expect("a backup");
+    let args: Vec<String> = ["restore", &backup, "--as", "avocado2-restored"]
+        .map(str::to_owned)
+        .into();
+    let child = start_mid_clone(&lab, &args);
+    send(&child, "TERM");
+    let (status, message) = ends_by_itself(child);
+    assert_eq!(status.code(), Some(143), "{message}");
+    assert!(
+        message.contains("stopped by SIGTERM while restoring"),
+        "{message}"
+    );
+    assert!(message.contains("cancelled the copy task"), "{message}");
+    let inventory = lab.inventory();
+    assert!(
+        !inventory.vms.contains_key("avocado2-restored"),
+        "{inventory:?}"
+    );
+    assert!(!inventory.has_snapshot(VM), "the restore's lock is gone");
+}

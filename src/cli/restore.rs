@@ -7,7 +7,7 @@ use vmrotate::{RestoreReport, RestoreRequest};
 
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output;
-use super::{CliError, block_on};
+use super::{CliError, block_on_stoppable};
 
 /// Restore a backup as a new VM (never over an existing one).
 ///
@@ -55,13 +55,24 @@ pub(super) fn run(args: RestoreArgs) -> Result<ExitCode, CliError> {
         folder: args.folder,
         power_on: args.power_on,
         register_only: args.register_only,
+        stop: vmrotate::Stop::new(),
     };
-    let report = block_on(async {
+    let restored = block_on_stoppable(&request.stop, async {
         let client = connect.connect().await?;
         let report = vmrotate::restore(&client, &request).await;
         output::close(client).await;
         Ok::<_, CliError>(report?)
-    })??;
+    })?;
+    let report = match (restored, request.stop.requested()) {
+        (Ok(report), _) => report,
+        (Err(error), Some(reason)) => {
+            eprintln!("error: {}", super::one_line(&error.to_string()));
+            return Ok(ExitCode::from(
+                u8::try_from(reason.exit_code()).unwrap_or(1),
+            ));
+        }
+        (Err(error), None) => return Err(error),
+    };
     let mut stdout = io::stdout().lock();
     if args.json {
         output::write_json(&mut stdout, &report)?;

@@ -15,7 +15,7 @@ mod preflight;
 mod retention;
 mod retention_name;
 pub(crate) mod run;
-mod tasks;
+pub(crate) mod tasks;
 mod unverified;
 pub(crate) mod verification;
 
