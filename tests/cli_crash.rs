@@ -2,9 +2,8 @@
 
 mod cli_support;
 
-use std::process::Stdio;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cli_support::{Lab, VM, describe, stdout};
 
@@ -18,24 +17,8 @@ fn a_run_killed_mid_clone_is_cleaned_up_by_the_next_run() {
     let first = lab.generations(VM);
     assert_eq!(first.len(), 1, "{first:?}");
 
-    let args = lab.backup_args(&[]);
-    let mut child = lab
-        .command(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("vmrotate starts");
     // The run's snapshot exists once it has asked for the clone, which the simulator delays.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !lab.inventory().has_snapshot(VM) {
-        assert!(Instant::now() < deadline, "the run never took its snapshot");
-        assert!(
-            child.try_wait().expect("waitable").is_none(),
-            "the run ended early"
-        );
-        thread::sleep(Duration::from_millis(50));
-    }
-    thread::sleep(Duration::from_millis(500));
+    let mut child = lab.spawn_once_locked(&lab.backup_args(&[]), Duration::from_millis(500));
     child.kill().expect("SIGKILL is sent");
     let status = child.wait().expect("the child is reaped");
     assert!(!status.success(), "{status}");

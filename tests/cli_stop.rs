@@ -5,7 +5,7 @@
 mod cli_support;
 
 use std::collections::BTreeMap;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -62,23 +62,7 @@ fn verified_per_slot(lab: &Lab) -> BTreeMap<u64, Vec<String>> {
 /// Starts `vmrotate <args>` and returns once its clone task runs (its snapshot exists and
 /// a moment has passed, so vCenter has the task).
 fn start_mid_clone(lab: &Lab, args: &[String]) -> Child {
-    let mut child = lab
-        .command(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("vmrotate starts");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !lab.inventory().has_snapshot(VM) {
-        assert!(Instant::now() < deadline, "the run never took its snapshot");
-        assert!(
-            child.try_wait().expect("waitable").is_none(),
-            "the run ended early"
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
-    thread::sleep(Duration::from_millis(1500));
-    child
+    lab.spawn_once_locked(args, Duration::from_millis(1500))
 }
 
 /// Waits at most a minute for `child` to end by itself, and returns its status and stderr.

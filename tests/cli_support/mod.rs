@@ -159,6 +159,33 @@ impl Lab {
         generations
     }
 
+    /// Starts `vmrotate <args>` and returns once the VM has a snapshot (the run holds its
+    /// lock and has asked for its clone) and `settle` has passed.
+    pub fn spawn_once_locked(
+        &self,
+        args: &[String],
+        settle: std::time::Duration,
+    ) -> std::process::Child {
+        use std::time::{Duration, Instant};
+        let mut child = self
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("vmrotate starts");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.inventory().has_snapshot(VM) {
+            assert!(Instant::now() < deadline, "the run never took its snapshot");
+            assert!(
+                child.try_wait().expect("waitable").is_none(),
+                "the run ended early"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(settle);
+        child
+    }
+
     /// Every VM, with whether it has snapshots, and every folder, read with vsphere-client.
     pub fn inventory(&self) -> Inventory {
         let runtime = tokio::runtime::Builder::new_current_thread()
