@@ -81,11 +81,10 @@ impl CliError {
     fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Rotation(_) | CliError::Connection(_) | CliError::JobsFile(_) => usage(),
-            CliError::Library(error) if error.is_usage() => usage(),
+            CliError::Library(error) => ExitCode::from(error.exit_code()),
             CliError::Clock(_)
             | CliError::ReadNames(_)
             | CliError::Write(_)
-            | CliError::Library(_)
             | CliError::Runtime(_) => ExitCode::FAILURE,
             #[cfg(feature = "keyring")]
             CliError::Keyring(_) => ExitCode::FAILURE,
@@ -105,7 +104,7 @@ fn run_exit_code(run: &vmrotate::RunReport) -> ExitCode {
         report
             .error
             .as_ref()
-            .is_some_and(|error| error.kind.is_usage())
+            .is_some_and(vmrotate::ErrorReport::is_usage)
     };
     if run.ok {
         ExitCode::SUCCESS
@@ -149,8 +148,17 @@ pub fn run() -> ExitCode {
         Command::Keyring(args) => keyring::run(args),
     };
     result.unwrap_or_else(|err| {
-        eprintln!("error: {}", one_line(&err.to_string()));
+        eprintln!("error: {}", one_line(&spell_for_cli(&err.to_string())));
         err.exit_code()
+    })
+}
+
+/// A core message with its settings (`` `datastores` ``) spelled as this command line's flags.
+fn spell_for_cli(message: &str) -> String {
+    vmrotate::spell_settings(message, |setting| match setting {
+        "datastores" => Some("--datastore".to_owned()),
+        "vm" | "retention" | "free_space_margin" | "password" => None,
+        flag => Some(format!("--{}", flag.replace('_', "-"))),
     })
 }
 

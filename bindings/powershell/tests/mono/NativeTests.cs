@@ -125,6 +125,8 @@ internal static class NativeTests
     {
         VmrLoginException login = Throws<VmrLoginException>(delegate { VmrClient.Connect(Config(simulator, "not-the-password")); });
         Equal("InvalidLogin", login.Fault);
+        Equal("InvalidLogin,VimFault,MethodFault", string.Join(",", login.FaultAncestors));
+        Equal(null, login.SeenThumbprint);
         Check(!login.Message.Contains("not-the-password"), "the message hides the password: " + login.Message);
     }
 
