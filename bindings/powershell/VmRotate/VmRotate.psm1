@@ -57,6 +57,8 @@ $script:ErrorCategories = @{
     ambiguous       = [System.Management.Automation.ErrorCategory]::InvalidArgument
     preflight       = [System.Management.Automation.ErrorCategory]::ResourceUnavailable
     login           = [System.Management.Automation.ErrorCategory]::AuthenticationError
+    tls             = [System.Management.Automation.ErrorCategory]::SecurityError
+    timeout         = [System.Management.Automation.ErrorCategory]::OperationTimeout
     locked          = [System.Management.Automation.ErrorCategory]::ResourceBusy
     refused         = [System.Management.Automation.ErrorCategory]::InvalidOperation
     verify          = [System.Management.Automation.ErrorCategory]::InvalidResult
@@ -65,8 +67,50 @@ $script:ErrorCategories = @{
     invalid_request = [System.Management.Automation.ErrorCategory]::InvalidData
 }
 
+# The error id of each kind: fixed text, so ids do not depend on the culture (no ToTitleCase).
+$script:ErrorIds = @{
+    config          = 'VmRotate.Config'
+    not_found       = 'VmRotate.NotFound'
+    ambiguous       = 'VmRotate.Ambiguous'
+    preflight       = 'VmRotate.Preflight'
+    login           = 'VmRotate.Login'
+    tls             = 'VmRotate.Tls'
+    locked          = 'VmRotate.Locked'
+    refused         = 'VmRotate.Refused'
+    verify          = 'VmRotate.Verify'
+    incomplete      = 'VmRotate.Incomplete'
+    timeout         = 'VmRotate.Timeout'
+    vsphere         = 'VmRotate.Vsphere'
+    invalid_request = 'VmRotate.InvalidRequest'
+}
+
+# How this module spells the settings the library's messages name in backticks.
+$script:SettingNames = [ordered]@{
+    datastores    = '-Datastore'
+    slots         = '-Slots'
+    prefix        = '-Prefix'
+    mode          = '-Mode'
+    username      = '-Credential'
+    password      = '-Credential'
+    password_file = '-Credential'
+    thumbprint    = '-Thumbprint'
+    ca_file       = '-CaFile'
+    insecure      = '-Insecure'
+    stamp         = '-Stamp'
+}
+
+function Format-VmrMessage {
+    # A library message with its settings (`datastores`) spelled as this module's parameters.
+    param([string] $Message)
+    foreach ($setting in $script:SettingNames.Keys) {
+        $Message = $Message.Replace('`' + $setting + '`', $script:SettingNames[$setting])
+    }
+    $Message
+}
+
 function New-VmrErrorRecord {
-    # An ErrorRecord for a failure: VmrExceptions keep their type, with the id VmRotate.<Kind>.
+    # An ErrorRecord for a failure: VmrExceptions keep their type, with the id VmRotate.<Kind>
+    # and the message in this module's parameter names.
     param(
         [Parameter(Mandatory)] [System.Exception] $Exception,
         [object] $Target
@@ -81,8 +125,14 @@ function New-VmrErrorRecord {
     }
     $category = $script:ErrorCategories[$inner.Kind]
     if ($null -eq $category) { $category = [System.Management.Automation.ErrorCategory]::NotSpecified }
-    $id = 'VmRotate.' + (Get-Culture).TextInfo.ToTitleCase($inner.Kind.Replace('_', ' ')).Replace(' ', '')
-    [System.Management.Automation.ErrorRecord]::new($inner, $id, $category, $Target)
+    $id = $script:ErrorIds[$inner.Kind]
+    if ($null -eq $id) { $id = 'VmRotate.Internal' }
+    $record = [System.Management.Automation.ErrorRecord]::new($inner, $id, $category, $Target)
+    $spelled = Format-VmrMessage $inner.Message
+    if ($spelled -ne $inner.Message) {
+        $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($spelled)
+    }
+    $record
 }
 
 function ConvertTo-VmrRequestJson {
@@ -218,7 +268,17 @@ function Connect-VmrServer {
     }
     switch ($PSCmdlet.ParameterSetName) {
         'Pinned' { $request.thumbprint = $Thumbprint }
-        'CaFile' { $request.ca_file = (Resolve-Path -LiteralPath $CaFile).ProviderPath }
+        'CaFile' {
+            # A missing bundle is an error, never a silent fallback to the system's roots.
+            if (-not (Test-Path -LiteralPath $CaFile -PathType Leaf)) {
+                $missing = [System.IO.FileNotFoundException]::new(
+                    "the CA bundle $CaFile does not exist: pass -CaFile with a PEM file", $CaFile)
+                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                        $missing, 'VmRotate.CaFileNotFound',
+                        [System.Management.Automation.ErrorCategory]::ObjectNotFound, $CaFile))
+            }
+            $request.ca_file = (Resolve-Path -LiteralPath $CaFile).ProviderPath
+        }
         'Insecure' {
             $request.insecure = $true
             Write-Warning "Not verifying $Server's certificate: use -Thumbprint outside test labs."

@@ -148,8 +148,31 @@ Describe 'Against the simulator' {
         $failure = { Connect-VmrServer $script:Url -Credential (New-TestCredential 'wrong') } | Should -Throw -PassThru
         $failure.Exception | Should -BeOfType ([VmRotate.Native.VmrLoginException])
         $failure.Exception.Fault | Should -Be 'InvalidLogin'
+        $failure.Exception.FaultAncestors | Should -Be @('InvalidLogin', 'VimFault', 'MethodFault')
+        $failure.Exception.SeenThumbprint | Should -BeNullOrEmpty
         $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.Login*'
         $failure.Exception.Message | Should -Not -BeLike '*wrong*'
+    }
+
+    It 'gives error ids that do not depend on the culture' {
+        $culture = [System.Threading.Thread]::CurrentThread.CurrentCulture
+        try {
+            # Turkish title-casing maps i to a dotted capital; the ids must not change.
+            [System.Threading.Thread]::CurrentThread.CurrentCulture = [System.Globalization.CultureInfo]::new('tr-TR')
+            $failure = { Get-VmrBackupPlan avocado2 -Slots 1 } | Should -Throw -PassThru
+            $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.Config,*'
+        } finally {
+            [System.Threading.Thread]::CurrentThread.CurrentCulture = $culture
+        }
+    }
+
+    It 'refuses a -CaFile that does not exist instead of trusting the system roots' {
+        $missing = Join-Path $script:SimulatorFolder 'no-such-ca.pem'
+        $failure = { Connect-VmrServer $script:Url -Credential (New-TestCredential $script:Password) -CaFile $missing } |
+            Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.CaFileNotFound*'
+        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
     It 'needs a connection before listing' {
