@@ -194,6 +194,25 @@ impl RetentionConfig {
             Error::Config(format!("invalid {} retention policy: {error}", self.flavor))
         })
     }
+
+    /// The policy's decision over `snapshots` at `now`: what every front end's offline
+    /// retention plan returns (`vmr_retention_plan`, Python's `Retention.apply`).
+    ///
+    /// # Errors
+    /// As [`policy`](Self::policy), and [`Error::Config`] for snapshots the policy cannot decide
+    /// on (a duplicate id, a flag the flavor does not know).
+    pub fn decide(
+        &self,
+        snapshots: &[rotation_core::retention::Snapshot],
+        now: jiff::Timestamp,
+    ) -> Result<rotation_core::retention::Decision, Error> {
+        self.policy()?.apply(snapshots, now).map_err(|error| {
+            Error::Config(format!(
+                "cannot apply the {} retention policy: {error}",
+                self.flavor
+            ))
+        })
+    }
 }
 
 /// How long each step of a run may take before it is cancelled and the run fails.

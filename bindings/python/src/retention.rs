@@ -9,7 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use vmrotate::RetentionConfig;
-use vmrotate::rotation_core::retention::{self, Decision, Flavor, Rules, Snapshot};
+use vmrotate::rotation_core::retention::{Decision, Flavor, Rules, Snapshot};
 
 use crate::convert::{aware_isoformat, choice, same_data, to_python};
 use crate::errors::{config_error, plan_error};
@@ -42,7 +42,7 @@ const SNAPSHOT_KEYS: [&str; 5] = ["id", "time", "tags", "protected", "partial"];
 /// (['tue', 'mon'], ['tue-early'])
 #[pyclass(module = "vmrotate", frozen)]
 pub(crate) struct Retention {
-    policy: retention::Retention,
+    /// Checked when built: `policy()` succeeds.
     config: RetentionConfig,
 }
 
@@ -125,10 +125,10 @@ impl Retention {
             rules,
             zone,
         };
-        let policy = config
+        config
             .policy()
             .map_err(|error| plan_error(py, error.to_string()))?;
-        Ok(Self { policy, config })
+        Ok(Self { config })
     }
 
     /// Decides which snapshots to keep and which to remove, as the flavor's tool would when
@@ -162,8 +162,8 @@ impl Retention {
             }
             None => jiff::Timestamp::now(),
         };
-        self.policy
-            .apply(&snapshots, now)
+        self.config
+            .decide(&snapshots, now)
             .map(RetentionDecision::from)
             .map_err(|error| plan_error(py, error.to_string()))
     }
