@@ -44,8 +44,8 @@ namespace VmRotate.Native
         /// <summary>The SHA-256 thumbprint of a server certificate that was rejected, or null.</summary>
         public string SeenThumbprint { get { return seenThumbprint; } }
 
-        /// <summary>Sets the reply's other fields (docs/native-abi.md).</summary>
-        internal VmrException WithDetails(string[] ancestors, string thumbprint)
+        /// <summary>Sets the error's other fields (docs/native-abi.md), e.g. from a report's error.</summary>
+        public VmrException WithDetails(string[] ancestors, string thumbprint)
         {
             faultAncestors = ancestors ?? new string[0];
             seenThumbprint = thumbprint;
