@@ -28,7 +28,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use rotation_core::{PlanError, StampError};
+use rotation_core::PlanError;
 
 /// Clone-based VM backup rotation for VMware vSphere.
 ///
@@ -58,8 +58,6 @@ enum Command {
 enum CliError {
     #[error(transparent)]
     Rotation(#[from] PlanError),
-    #[error("the clock reads a time with no yyyyMMddHHmm form ({0}): pass --stamp")]
-    Clock(#[from] StampError),
     #[error("cannot read clone names from stdin ({0}): pass them as arguments instead")]
     ReadNames(#[source] io::Error),
     #[error("cannot write the output ({0})")]
@@ -82,10 +80,7 @@ impl CliError {
         match self {
             CliError::Rotation(_) | CliError::Connection(_) | CliError::JobsFile(_) => usage(),
             CliError::Library(error) => ExitCode::from(error.exit_code()),
-            CliError::Clock(_)
-            | CliError::ReadNames(_)
-            | CliError::Write(_)
-            | CliError::Runtime(_) => ExitCode::FAILURE,
+            CliError::ReadNames(_) | CliError::Write(_) | CliError::Runtime(_) => ExitCode::FAILURE,
             #[cfg(feature = "keyring")]
             CliError::Keyring(_) => ExitCode::FAILURE,
         }
