@@ -264,3 +264,56 @@ fn without_flag_prefix(line: &str) -> String {
         None => line.to_owned(),
     }
 }
+
+/// The backup cases through `vmrotate run --config FILE --dry-run --json --at T`: the case's jobs
+/// as the file's `[[job]]` tables, on a fresh simulator.
+#[test]
+fn the_command_line_gives_the_expected_backup_reports() {
+    let expected = expected();
+    let text = std::fs::read_to_string(folder().join("cases.json")).expect("cases.json");
+    let raw: Value = serde_json::from_str(&text).expect("cases parse");
+    for (case, raw) in cases().iter().zip(raw["cases"].as_array().expect("cases")) {
+        let Some(input) = &case.backup else { continue };
+        let simulator = simulator();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let password = dir.path().join("password");
+        std::fs::write(&password, simulator.password()).expect("write the password file");
+        // The jobs as written in the case (serializing a JobConfig would add its defaults).
+        let jobs = toml::to_string(&json!({ "job": raw["backup"]["jobs"] })).expect("TOML");
+        let config = dir.path().join("jobs.toml");
+        std::fs::write(&config, jobs).expect("write the jobs file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vmrotate"));
+        command.args(["run", "--json", "--at", &input.at.to_string(), "--config"]);
+        command.arg(&config);
+        command.args(["--url", simulator.url(), "--username", simulator.username()]);
+        command.arg("--password-file").arg(&password);
+        if input.dry_run {
+            command.arg("--dry-run");
+        }
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .expect("vmrotate runs");
+        let want = &expected[&case.name];
+        if want.get("ok").is_some() {
+            let printed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+            let printed = normalize_run(json!({ "ok": printed }));
+            assert_eq!(canonical(&printed), canonical(want), "{}", case.name);
+            let ok = want["ok"]["ok"].as_bool().expect("ok");
+            assert_eq!(output.status.success(), ok, "{}", case.name);
+        } else {
+            let error = &want["error"];
+            let message = error["message"].as_str().expect("a message");
+            let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+            // A jobs file's error names the file first.
+            let prefix = format!("error: {}: ", config.display());
+            assert_eq!(
+                stderr.trim_end().strip_prefix(&prefix),
+                Some(message),
+                "{}: {stderr}",
+                case.name
+            );
+            assert_eq!(output.status.code(), Some(2), "{}", case.name);
+        }
+    }
+}

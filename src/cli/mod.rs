@@ -143,7 +143,12 @@ pub fn run() -> ExitCode {
         Command::Keyring(args) => keyring::run(args),
     };
     result.unwrap_or_else(|err| {
-        eprintln!("error: {}", one_line(&spell_for_cli(&err.to_string())));
+        // A jobs file's settings are spelled as in the file, the core's way.
+        let message = match &err {
+            CliError::JobsFile(message) => message.clone(),
+            other => spell_for_cli(&other.to_string()),
+        };
+        eprintln!("error: {}", one_line(&message));
         err.exit_code()
     })
 }
