@@ -25,6 +25,13 @@ struct Case {
     plan: Option<PlanInput>,
     retention: Option<RetentionInput>,
     backup: Option<BackupInput>,
+    connect: Option<ConnectInput>,
+}
+
+/// A login to a fresh simulator with its user name and this password.
+#[derive(Deserialize)]
+struct ConnectInput {
+    password: String,
 }
 
 /// A native `backup` call request.
@@ -148,22 +155,40 @@ fn simulator() -> vcsim::Simulator {
         .expect("the simulator starts")
 }
 
-/// The Rust API's output for every case, by name; each backup case on a fresh simulator.
+/// Logs in to `simulator` with `password`.
+async fn connect(
+    simulator: &vcsim::Simulator,
+    password: &str,
+) -> Result<vmrotate::vsphere_client::Client, Error> {
+    let mut options = vmrotate::ConnectOptions::new(simulator.url());
+    options.username = Some(simulator.username().to_owned());
+    options.password = Some(password.into());
+    options.connect().await
+}
+
+/// The Rust API's output for every case, by name; each backup and connect case on a fresh
+/// simulator.
 async fn outputs() -> serde_json::Map<String, Value> {
     let mut outputs = serde_json::Map::new();
     for case in cases() {
-        let output = match (&case.plan, &case.retention, &case.backup) {
-            (Some(input), None, None) => plan(input),
-            (None, Some(input), None) => retention(input),
-            (None, None, Some(input)) => {
+        let output = match (&case.plan, &case.retention, &case.backup, &case.connect) {
+            (Some(input), None, None, None) => plan(input),
+            (None, Some(input), None, None) => retention(input),
+            (None, None, Some(input), None) => {
                 let simulator = simulator();
-                let mut options = vmrotate::ConnectOptions::new(simulator.url());
-                options.username = Some(simulator.username().to_owned());
-                options.password = Some(simulator.password().into());
-                let client = options.connect().await.expect("connects");
+                let client = connect(&simulator, simulator.password())
+                    .await
+                    .expect("connects");
                 backup(&client, input).await
             }
-            _ => panic!("{}: give one of plan, retention and backup", case.name),
+            (None, None, None, Some(input)) => {
+                let simulator = simulator();
+                reply(connect(&simulator, &input.password).await.map(drop))
+            }
+            _ => panic!(
+                "{}: give one of plan, retention, backup and connect",
+                case.name
+            ),
         };
         outputs.insert(case.name, output);
     }
@@ -315,5 +340,48 @@ fn the_command_line_gives_the_expected_backup_reports() {
             );
             assert_eq!(output.status.code(), Some(2), "{}", case.name);
         }
+    }
+}
+
+/// The connect cases through `vmrotate list` (which logs in first), the password in a file.
+#[test]
+fn the_command_line_gives_the_expected_login_errors() {
+    let expected = expected();
+    for case in cases() {
+        let Some(input) = &case.connect else { continue };
+        let simulator = simulator();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let password = dir.path().join("password");
+        std::fs::write(&password, &input.password).expect("write the password file");
+        let output = Command::new(env!("CARGO_BIN_EXE_vmrotate"))
+            .args([
+                "list",
+                "--url",
+                simulator.url(),
+                "--username",
+                simulator.username(),
+            ])
+            .arg("--password-file")
+            .arg(&password)
+            .stdin(Stdio::null())
+            .output()
+            .expect("vmrotate runs");
+        let error = &expected[&case.name]["error"];
+        let kind: vmrotate::ErrorKind =
+            serde_json::from_value(error["kind"].clone()).expect("a kind");
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(kind.exit_code())),
+            "{}",
+            case.name
+        );
+        let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+        let message = error["message"].as_str().expect("a message");
+        assert_eq!(
+            stderr.trim_end(),
+            format!("error: {message}"),
+            "{}",
+            case.name
+        );
     }
 }

@@ -9,7 +9,8 @@ use std::ptr;
 
 use serde_json::{Value, json};
 use vmrotate_native::{
-    vmr_call, vmr_client_free, vmr_client_new, vmr_plan, vmr_retention_plan, vmr_string_free,
+    VmrClient, vmr_call, vmr_client_free, vmr_client_new, vmr_plan, vmr_retention_plan,
+    vmr_string_free,
 };
 
 fn folder() -> PathBuf {
@@ -48,6 +49,8 @@ fn the_native_library_gives_the_expected_replies() {
             take(unsafe { vmr_plan(request.as_ptr()) })
         } else if let Some(request) = case.get("backup") {
             backup(request)
+        } else if let Some(connect) = case.get("connect") {
+            login(connect["password"].as_str().expect("a password"))
         } else {
             let request = CString::new(case["retention"].to_string()).expect("no NUL");
             // SAFETY: a NUL-terminated request.
@@ -61,23 +64,45 @@ fn the_native_library_gives_the_expected_replies() {
     }
 }
 
-/// A backup call on a fresh simulator, its run ids and clock readings replaced.
-fn backup(request: &Value) -> Value {
-    let simulator = vcsim::Simulator::builder()
+fn simulator() -> vcsim::Simulator {
+    vcsim::Simulator::builder()
         .hosts(2)
         .vm_name("avocado2")
         .nfs(["NFS_durian", "NFS_mango"])
         .start()
-        .expect("the simulator starts");
+        .expect("the simulator starts")
+}
+
+/// `vmr_client_new` on `simulator` with `password`: the reply and the client (null on failure).
+fn client_new(simulator: &vcsim::Simulator, password: &str) -> (Value, *mut VmrClient) {
     let config = json!({
         "url": simulator.url(),
         "username": simulator.username(),
-        "password": simulator.password(),
+        "password": password,
     });
     let config = CString::new(config.to_string()).expect("no NUL");
     let mut client = ptr::null_mut();
     // SAFETY: a NUL-terminated config and a writable out pointer.
-    let connected = take(unsafe { vmr_client_new(config.as_ptr(), &mut client) });
+    let reply = take(unsafe { vmr_client_new(config.as_ptr(), &mut client) });
+    (reply, client)
+}
+
+/// A login to a fresh simulator with `password`: the error reply, or `{"ok": null}`.
+fn login(password: &str) -> Value {
+    let simulator = simulator();
+    let (reply, client) = client_new(&simulator, password);
+    if client.is_null() {
+        return reply;
+    }
+    // SAFETY: the client from vmr_client_new, no longer used.
+    unsafe { vmr_client_free(client) };
+    json!({ "ok": null })
+}
+
+/// A backup call on a fresh simulator, its run ids and clock readings replaced.
+fn backup(request: &Value) -> Value {
+    let simulator = simulator();
+    let (connected, client) = client_new(&simulator, simulator.password());
     assert!(!client.is_null(), "connects: {connected}");
     let request = CString::new(request.to_string()).expect("no NUL");
     // SAFETY: the client from vmr_client_new and a NUL-terminated request.
