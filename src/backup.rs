@@ -78,14 +78,14 @@ fn crashed(job: &JobConfig) -> Report {
         unverified: Vec::new(),
         snapshot_removed: false,
         warnings: Vec::new(),
-        error: Some(ErrorReport {
-            kind: ErrorKind::Vsphere,
-            message: format!(
+        error: Some(ErrorReport::new(
+            ErrorKind::Vsphere,
+            format!(
                 "the backup of {} stopped unexpectedly (a bug in vmrotate: please report it); \
                  its snapshot, if it took one, is removed by the next run",
                 job.vm
             ),
-        }),
+        )),
         started: now,
         finished: now,
     }

@@ -133,7 +133,8 @@ pub enum StampZone {
 /// [`policy`](Self::policy) validates it into a [`Retention`]. The backups' creation times
 /// are expressed in [`time_zone`](Self::time_zone): borg and PBS count days and weeks in that
 /// zone (DST included); restic counts them in each snapshot's own UTC offset, which is the
-/// offset of that zone at the time the backup was taken, as restic records it.
+/// offset of that zone at the time the backup was taken, as restic records it, and measures
+/// `keep_within*` in the zone, as `forget` run there does.
 ///
 /// ```
 /// use vmrotate::RetentionConfig;
@@ -181,24 +182,35 @@ impl RetentionConfig {
         })
     }
 
-    /// The validated policy: restic buckets by each snapshot's own offset, borg and PBS by
-    /// [`time_zone`](Self::time_zone).
+    /// The validated policy, bucketing in [`time_zone`](Self::time_zone) for every flavor (for
+    /// restic, as `forget` does with backups taken in the zone it runs in).
     ///
     /// # Errors
     /// [`Error::Config`] for an unknown zone, or rules the flavor's tool would reject (such
     /// as an empty restic policy, or `keep_within` for PBS), saying which and why.
     pub fn policy(&self) -> Result<Retention, Error> {
-        let zone = match self.flavor {
-            Flavor::Restic => {
-                // The zone only sets the snapshots' offsets here, but a wrong name is still
-                // an error: the user meant some zone.
-                self.time_zone()?;
-                Zone::SnapshotOffset
-            }
-            Flavor::Borg | Flavor::Pbs => Zone::TimeZone(self.time_zone()?),
-        };
+        let zone = Zone::TimeZone(self.time_zone()?);
         Retention::new(self.flavor, &self.rules, zone).map_err(|error| {
             Error::Config(format!("invalid {} retention policy: {error}", self.flavor))
+        })
+    }
+
+    /// The policy's decision over `snapshots` at `now`: what every front end's offline
+    /// retention plan returns (`vmr_retention_plan`, Python's `Retention.apply`).
+    ///
+    /// # Errors
+    /// As [`policy`](Self::policy), and [`Error::Config`] for snapshots the policy cannot decide
+    /// on (a duplicate id, a flag the flavor does not know).
+    pub fn decide(
+        &self,
+        snapshots: &[rotation_core::retention::Snapshot],
+        now: jiff::Timestamp,
+    ) -> Result<rotation_core::retention::Decision, Error> {
+        self.policy()?.apply(snapshots, now).map_err(|error| {
+            Error::Config(format!(
+                "cannot apply the {} retention policy: {error}",
+                self.flavor
+            ))
         })
     }
 }
@@ -262,7 +274,7 @@ impl JobConfig {
         }
         if self.datastores.is_empty() {
             return Err(Error::Config(format!(
-                "no backup datastore for {}: pass --datastore (e.g. NFS_durian)",
+                "no backup datastore for {}: set `datastores` (e.g. NFS_durian)",
                 self.vm
             )));
         }
@@ -306,12 +318,81 @@ impl JobConfig {
     }
 }
 
+/// Checks every job's settings up front, as all front ends do before a run (the command line,
+/// Python's `backup_all`, the native library's `backup`), so an invalid job changes nothing.
+///
+/// # Errors
+/// The first invalid job's [`Error::Config`], prefixed with its number and VM: `job 2
+/// (avocado2): no backup datastore for avocado2: set `datastores` (e.g. NFS_durian)`.
+pub fn validate_jobs(jobs: &[JobConfig]) -> Result<(), Error> {
+    for (index, job) in jobs.iter().enumerate() {
+        job.validate().map_err(|error| match error {
+            Error::Config(message) => {
+                Error::Config(format!("job {} ({}): {message}", index + 1, job.vm))
+            }
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
+/// The default clone name prefix, `zz_`.
+pub const DEFAULT_PREFIX: &str = "zz_";
+
+/// The default number of slots, 4.
+pub const DEFAULT_SLOTS: u8 = 4;
+
+/// The names of the settings the core's messages use (in backticks), for front ends that
+/// spell them their own way: the command line's `--datastore`, Python's `datastores=`,
+/// PowerShell's `-Datastore`.
+pub const SETTINGS: &[&str] = &[
+    "vm",
+    "datastores",
+    "slots",
+    "prefix",
+    "mode",
+    "retention",
+    "free_space_margin",
+    "username",
+    "password",
+    "password_file",
+    "thumbprint",
+    "ca_file",
+    "insecure",
+    "stamp",
+];
+
+/// `message` with every backticked core setting name (`` `datastores` ``) replaced by
+/// `spell(name)`, the front end's own spelling of that setting.
+pub fn spell_settings(message: &str, spell: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = message.to_owned();
+    for setting in SETTINGS {
+        if let Some(spelled) = spell(setting) {
+            out = out.replace(&format!("`{setting}`"), &spelled);
+        }
+    }
+    out
+}
+
+/// The stamp of a run now, in this machine's local time: the default stamp of a plan in every
+/// front end.
+///
+/// # Errors
+/// [`Error::Config`] when the clock reads a year without four digits.
+pub fn default_stamp() -> Result<rotation_core::Stamp, Error> {
+    rotation_core::Stamp::from_datetime(jiff::ZonedDateTime::now().datetime()).map_err(|error| {
+        Error::Config(format!(
+            "the clock reads a time with no yyyyMMddHHmm form ({error}): pass `stamp`"
+        ))
+    })
+}
+
 fn default_prefix() -> String {
-    "zz_".into()
+    DEFAULT_PREFIX.into()
 }
 
 fn default_slots() -> u8 {
-    4
+    DEFAULT_SLOTS
 }
 
 fn default_folder() -> String {
@@ -360,13 +441,40 @@ mod tests {
     }
 
     #[test]
+    fn jobs_are_validated_up_front_with_their_number() {
+        let good = JobConfig::new("avocado2", vec!["NFS_durian".into()]);
+        let bad = JobConfig::new("banana", vec![]);
+        let error = validate_jobs(&[good.clone(), bad]).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::Config);
+        assert!(
+            error
+                .to_string()
+                .starts_with("job 2 (banana): no backup datastore"),
+            "{error}"
+        );
+        validate_jobs(&[good]).unwrap();
+    }
+
+    #[test]
+    fn front_ends_spell_the_settings_their_own_way() {
+        let message = "no backup datastore for x: set `datastores` (e.g. NFS_durian)";
+        let cli = spell_settings(message, |setting| {
+            (setting == "datastores").then(|| "--datastore".to_owned())
+        });
+        assert_eq!(
+            cli,
+            "no backup datastore for x: set --datastore (e.g. NFS_durian)"
+        );
+    }
+
+    #[test]
     fn validation_names_the_setting() {
         let mut job = JobConfig::new("avocado2", vec![]);
         assert!(
             job.validate()
                 .unwrap_err()
                 .to_string()
-                .contains("--datastore")
+                .contains("`datastores`")
         );
         job.datastores.push("NFS_durian".into());
         job.slots = 1;

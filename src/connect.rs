@@ -13,6 +13,11 @@
 //! | `VMROTATE_THUMBPRINT` | pin the server certificate: its SHA-256 (or SHA-1) thumbprint |
 //! | `VMROTATE_CA_FILE` | trust this PEM bundle instead of the system's roots |
 //! | `VMROTATE_INSECURE` | `1`/`true`: skip certificate checks (warned about; test labs only) |
+//!
+//! One rule for the password, wherever it comes from (the command line, Python's `from_env` and
+//! `connect`, the native library): a password file wins over a password, so with both
+//! `VMROTATE_PASSWORD_FILE` and `VMROTATE_PASSWORD` set, the file is read. Empty values count
+//! as unset.
 
 use std::path::{Path, PathBuf};
 
@@ -60,7 +65,10 @@ impl ConnectOptions {
         }
     }
 
-    /// Reads the `VMROTATE_*` variables listed in the [module docs](self).
+    /// Reads the `VMROTATE_*` variables: `VMROTATE_URL`, `VMROTATE_USERNAME`,
+    /// `VMROTATE_PASSWORD_FILE` (wins over `VMROTATE_PASSWORD`, as everywhere; empty values
+    /// count as unset), `VMROTATE_THUMBPRINT`, `VMROTATE_CA_FILE` and `VMROTATE_INSECURE`
+    /// (`1`/`true`).
     ///
     /// # Errors
     /// [`Error::Config`] when `VMROTATE_URL` is missing or a variable holds an invalid value.
@@ -77,8 +85,7 @@ impl ConnectOptions {
             })?;
         let mut options = Self::new(url);
         options.username = lookup("VMROTATE_USERNAME");
-        options.password = lookup("VMROTATE_PASSWORD").map(Password::from);
-        options.password_file = lookup("VMROTATE_PASSWORD_FILE").map(PathBuf::from);
+        options.fill_password_from(&lookup);
         options.ca_file = lookup("VMROTATE_CA_FILE").map(PathBuf::from);
         if let Some(thumbprint) = lookup("VMROTATE_THUMBPRINT") {
             options.thumbprint = Some(parse_thumbprint(&thumbprint)?);
@@ -87,6 +94,35 @@ impl ConnectOptions {
             options.insecure = parse_flag("VMROTATE_INSECURE", &insecure)?;
         }
         Ok(options)
+    }
+
+    /// Fills [`password_file`](Self::password_file) from `VMROTATE_PASSWORD_FILE`, else
+    /// [`password`](Self::password) from `VMROTATE_PASSWORD`, when neither is set yet (the
+    /// module's one rule: the file first).
+    pub fn fill_password_from_env(&mut self) {
+        self.fill_password_from(&|name: &str| std::env::var(name).ok());
+    }
+
+    fn fill_password_from(&mut self, lookup: &dyn Fn(&str) -> Option<String>) {
+        if self.password.is_some() || self.password_file.is_some() {
+            return;
+        }
+        let set = |name| lookup(name).filter(|value: &String| !value.is_empty());
+        match (set("VMROTATE_PASSWORD_FILE"), set("VMROTATE_PASSWORD")) {
+            (Some(file), _) => self.password_file = Some(PathBuf::from(file)),
+            (None, password) => self.password = password.map(Password::from),
+        }
+    }
+
+    /// The password to log in with, by the module's one rule: the file first.
+    fn login_password(&self) -> Result<Password, Error> {
+        match (&self.password_file, &self.password) {
+            (Some(file), _) => read_password_file(file),
+            (None, Some(password)) => Ok(password.clone()),
+            (None, None) => Err(Error::Config(
+                "no password: set VMROTATE_PASSWORD or VMROTATE_PASSWORD_FILE".into(),
+            )),
+        }
     }
 
     /// The client configuration these options describe (no network access).
@@ -106,7 +142,7 @@ impl ConnectOptions {
             (None, None, true) => TlsPolicy::Insecure,
             _ => {
                 return Err(Error::Config(
-                    "choose one of --thumbprint, --ca-file and --insecure".into(),
+                    "choose one of `thumbprint`, `ca_file` and `insecure`".into(),
                 ));
             }
         };
@@ -125,17 +161,9 @@ impl ConnectOptions {
             return Ok(client);
         }
         let username = self.username.as_deref().ok_or_else(|| {
-            Error::Config("no user name: pass --username or set VMROTATE_USERNAME".into())
+            Error::Config("no user name: set `username` (or VMROTATE_USERNAME)".into())
         })?;
-        let password = match (&self.password, &self.password_file) {
-            (Some(password), _) => password.clone(),
-            (None, Some(file)) => read_password_file(file)?,
-            (None, None) => {
-                return Err(Error::Config(
-                    "no password: set VMROTATE_PASSWORD or VMROTATE_PASSWORD_FILE".into(),
-                ));
-            }
-        };
+        let password = self.login_password()?;
         client.login(username, &password).await?;
         Ok(client)
     }
@@ -201,16 +229,44 @@ mod tests {
         .unwrap();
         assert_eq!(options.url, "vcenter.example");
         assert_eq!(options.username.as_deref(), Some("backup@vsphere.local"));
-        assert_eq!(
-            options.password.as_ref().map(Password::expose_secret),
-            Some("S3cret!")
-        );
+        // The file wins over the password, as everywhere.
+        assert!(options.password.is_none());
         assert_eq!(
             options.password_file.as_deref(),
             Some(Path::new("/run/credentials/vmrotate/password"))
         );
         assert!(!options.insecure);
         assert!(!format!("{options:?}").contains("S3cret!"));
+    }
+
+    #[test]
+    fn the_password_file_wins_and_empty_values_are_unset() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("password");
+        std::fs::write(&file, "FromFile\n").unwrap();
+        let file = file.to_str().unwrap();
+        let both = ConnectOptions::from_lookup(lookup(&[
+            ("VMROTATE_URL", "vc"),
+            ("VMROTATE_PASSWORD", "FromVariable"),
+            ("VMROTATE_PASSWORD_FILE", file),
+        ]))
+        .unwrap();
+        assert_eq!(both.login_password().unwrap().expose_secret(), "FromFile");
+        let empty_file = ConnectOptions::from_lookup(lookup(&[
+            ("VMROTATE_URL", "vc"),
+            ("VMROTATE_PASSWORD", "FromVariable"),
+            ("VMROTATE_PASSWORD_FILE", ""),
+        ]))
+        .unwrap();
+        assert_eq!(
+            empty_file.login_password().unwrap().expose_secret(),
+            "FromVariable"
+        );
+        // Given both directly (Python's connect, the native request), the same rule.
+        let mut given = ConnectOptions::new("vc");
+        given.password = Some("Given".into());
+        given.password_file = Some(file.into());
+        assert_eq!(given.login_password().unwrap().expose_secret(), "FromFile");
     }
 
     #[test]

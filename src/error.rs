@@ -1,6 +1,8 @@
 //! The one error type of the vmrotate library.
 
 use serde::{Deserialize, Serialize};
+use vsphere_client::error::SessionError;
+use vsphere_client::transport::TlsError;
 use vsphere_client::types::FaultKind;
 
 /// Why a vmrotate operation failed. Every message says what to do about it, and none contains
@@ -63,10 +65,12 @@ pub enum Error {
     Stopped(String),
 }
 
-/// What kind of [`Error`] happened, for exit codes and the `error.kind` of JSON reports.
+/// What kind of [`Error`] happened, for exit codes, the `error.kind` of JSON reports, and the
+/// exception class each binding raises (one class per kind).
 ///
 /// Serialized in snake case: `"config"`, `"not_found"`, `"ambiguous"`, `"preflight"`,
-/// `"login"`, `"locked"`, `"refused"`, `"verify"`, `"incomplete"`, `"stopped"`, `"vsphere"`.
+/// `"login"`, `"tls"`, `"locked"`, `"refused"`, `"verify"`, `"incomplete"`, `"timeout"`,
+/// `"stopped"`, `"vsphere"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -78,8 +82,11 @@ pub enum ErrorKind {
     Ambiguous,
     /// A check before the backup failed.
     Preflight,
-    /// The server rejected the user name or password.
+    /// The server rejected the user name or password, or a session handed over is no live
+    /// session.
     Login,
+    /// The server's TLS certificate was rejected, or the TLS handshake failed.
+    Tls,
     /// Another run holds the VM's lock.
     Locked,
     /// An unsafe step was refused.
@@ -88,6 +95,8 @@ pub enum ErrorKind {
     Verify,
     /// A step failed after others had changed things.
     Incomplete,
+    /// A vCenter task or request did not finish in the time allowed.
+    Timeout,
     /// The run was asked to stop, and cleaned up.
     Stopped,
     /// Any other failure of the server or the connection to it.
@@ -95,8 +104,52 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in the order of the documentation.
+    pub const ALL: [ErrorKind; 13] = [
+        ErrorKind::Config,
+        ErrorKind::NotFound,
+        ErrorKind::Ambiguous,
+        ErrorKind::Preflight,
+        ErrorKind::Login,
+        ErrorKind::Tls,
+        ErrorKind::Locked,
+        ErrorKind::Refused,
+        ErrorKind::Verify,
+        ErrorKind::Incomplete,
+        ErrorKind::Timeout,
+        ErrorKind::Stopped,
+        ErrorKind::Vsphere,
+    ];
+
+    /// The kind's name in JSON (`"not_found"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::Config => "config",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Ambiguous => "ambiguous",
+            ErrorKind::Preflight => "preflight",
+            ErrorKind::Login => "login",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Locked => "locked",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Verify => "verify",
+            ErrorKind::Incomplete => "incomplete",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Stopped => "stopped",
+            ErrorKind::Vsphere => "vsphere",
+        }
+    }
+
+    /// The exit code of the command line for an error of this kind: 2 when the input must be
+    /// fixed ([`is_usage`](Self::is_usage)), else 1.
+    pub fn exit_code(self) -> u8 {
+        if self.is_usage() { 2 } else { 1 }
+    }
+
     /// Whether this kind means the input (settings, names, credentials) must be fixed and
-    /// nothing was changed: the command line exits with 2 for these.
+    /// nothing was changed: the command line exits with 2 for these. A rejected certificate
+    /// ([`Tls`](Self::Tls)) is not: the handshake also fails for reasons that are the
+    /// network's.
     pub fn is_usage(self) -> bool {
         matches!(
             self,
@@ -106,6 +159,12 @@ impl ErrorKind {
                 | ErrorKind::Preflight
                 | ErrorKind::Login
         )
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -140,9 +199,38 @@ impl Error {
     /// assert_eq!(error.fault_type(), None);
     /// ```
     pub fn fault_type(&self) -> Option<&str> {
+        self.server().and_then(vsphere_client::Error::fault_type)
+    }
+
+    /// The server fault's type, then its ancestors up to `MethodFault` (empty for errors that
+    /// are no server fault), so a caller can catch a whole family such as `FileFault`.
+    pub fn fault_ancestors(&self) -> Vec<&'static str> {
+        self.server()
+            .map(|error| error.fault_ancestors().map(FaultKind::name).collect())
+            .unwrap_or_default()
+    }
+
+    /// The SHA-256 thumbprint of the certificate the server presented, when it was rejected
+    /// (untrusted or not the pinned one): to confirm out of band and pin.
+    pub fn seen_thumbprint(&self) -> Option<String> {
+        match self.server()? {
+            vsphere_client::Error::Tls(
+                TlsError::Untrusted { certificate, .. } | TlsError::PinMismatch { certificate, .. },
+            ) => Some(certificate.sha256.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The exit code of the command line for this error (see [`ErrorKind::exit_code`]).
+    pub fn exit_code(&self) -> u8 {
+        self.kind().exit_code()
+    }
+
+    /// The error of the server or of the connection to it behind this error, if any.
+    fn server(&self) -> Option<&vsphere_client::Error> {
         match self {
-            Error::Vsphere(error) => error.fault_type(),
-            Error::Step { source, .. } => source.fault_type(),
+            Error::Vsphere(error) => Some(error),
+            Error::Step { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -159,12 +247,16 @@ impl Error {
     }
 }
 
-/// The kind of a server error: a rejected login is bad input, the rest the server's.
+/// The kind of a server error: a rejected login or certificate, and an object that is not
+/// there, are bad input; a timeout is its own kind; the rest the server's.
 fn server_kind(error: &vsphere_client::Error) -> ErrorKind {
-    if error.is_fault(FaultKind::InvalidLogin) {
-        ErrorKind::Login
-    } else {
-        ErrorKind::Vsphere
+    match error {
+        _ if error.is_fault(FaultKind::InvalidLogin) => ErrorKind::Login,
+        vsphere_client::Error::Session(SessionError::NotALiveSession) => ErrorKind::Login,
+        vsphere_client::Error::Tls(_) => ErrorKind::Tls,
+        vsphere_client::Error::Timeout { .. } => ErrorKind::Timeout,
+        vsphere_client::Error::NotFound { .. } => ErrorKind::NotFound,
+        _ => ErrorKind::Vsphere,
     }
 }
 
@@ -212,10 +304,38 @@ mod tests {
     }
 
     #[test]
-    fn kinds_serialize_in_snake_case() {
-        let json = serde_json::to_string(&[ErrorKind::NotFound, ErrorKind::Locked]).unwrap();
-        assert_eq!(json, r#"["not_found","locked"]"#);
+    fn kinds_serialize_by_their_names_and_map_to_exit_codes() {
+        for kind in ErrorKind::ALL {
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            assert_eq!(kind.exit_code(), if kind.is_usage() { 2 } else { 1 });
+        }
         assert!(!ErrorKind::Locked.is_usage());
         assert!(!ErrorKind::Refused.is_usage());
+        assert!(!ErrorKind::Timeout.is_usage());
+        assert!(!ErrorKind::Tls.is_usage());
+    }
+
+    #[test]
+    fn faults_report_their_ancestors_and_others_none() {
+        let login = fault(AnyMethodFault::InvalidLogin(Box::default()));
+        assert_eq!(
+            login.fault_ancestors(),
+            ["InvalidLogin", "VimFault", "MethodFault"]
+        );
+        assert_eq!(login.seen_thumbprint(), None);
+        assert!(Error::Config("x".into()).fault_ancestors().is_empty());
+    }
+
+    #[test]
+    fn a_missing_object_and_a_dead_session_are_classified_like_the_library_s_own() {
+        let missing = Error::Vsphere(vsphere_client::Error::NotFound {
+            what: "VM avocado".into(),
+        });
+        assert_eq!(missing.kind(), ErrorKind::NotFound);
+        let dead = Error::Vsphere(vsphere_client::Error::Session(
+            SessionError::NotALiveSession,
+        ));
+        assert_eq!(dead.kind(), ErrorKind::Login);
     }
 }

@@ -77,13 +77,44 @@ pub enum Settlement {
     LeftAlone,
 }
 
-/// A failure, as reports carry it.
+/// A failure, classified: what reports carry, what the native library's error replies carry,
+/// and what the Python exceptions' attributes hold. Built from an [`Error`] only here, so every
+/// front end sees the same fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorReport {
-    /// What kind of failure.
+    /// What kind of failure (each binding raises one exception class per kind).
     pub kind: ErrorKind,
     /// What went wrong and what to do, in one message.
     pub message: String,
+    /// The vim25 type of the server's fault behind it, such as `InvalidLogin`; else `None`.
+    pub fault: Option<String>,
+    /// `fault` and its ancestors up to `MethodFault`; empty without a fault.
+    pub fault_ancestors: Vec<String>,
+    /// The SHA-256 thumbprint of a server certificate that was rejected; else `None`.
+    pub seen_thumbprint: Option<String>,
+}
+
+impl ErrorReport {
+    /// A failure of `kind` that is no server error.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            fault: None,
+            fault_ancestors: Vec::new(),
+            seen_thumbprint: None,
+        }
+    }
+
+    /// Whether the input must be fixed and nothing was changed ([`ErrorKind::is_usage`]).
+    pub fn is_usage(&self) -> bool {
+        self.kind.is_usage()
+    }
+
+    /// The command line's exit code for this failure ([`ErrorKind::exit_code`]).
+    pub fn exit_code(&self) -> u8 {
+        self.kind.exit_code()
+    }
 }
 
 impl From<&Error> for ErrorReport {
@@ -91,6 +122,13 @@ impl From<&Error> for ErrorReport {
         Self {
             kind: error.kind(),
             message: error.to_string(),
+            fault: error.fault_type().map(str::to_owned),
+            fault_ancestors: error
+                .fault_ancestors()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            seen_thumbprint: error.seen_thumbprint(),
         }
     }
 }

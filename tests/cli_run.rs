@@ -119,7 +119,7 @@ fn a_bad_jobs_file_exits_2_before_connecting() {
         ("[run]\nparallel = 2\n", "no [[job]] table"),
         (
             &format!("[[job]]\nvm = \"{VM}\"\ndatastores = []\n"),
-            "--datastore",
+            "set `datastores`",
         ),
     ];
     for (index, (text, expected)) in cases.into_iter().enumerate() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the VmRotate PowerShell module folder for one platform and prints its path:
 #
-#   DIR/VmRotate/VmRotate.psd1, VmRotate.psm1, VmRotate.Native.cs
+#   DIR/VmRotate/VmRotate.psd1, VmRotate.psm1, VmRotate.Native.cs, VmRotate.format.ps1xml
 #   DIR/VmRotate/runtimes/<rid>/<native library>
 #
 # Usage: bash bindings/powershell/build-module.sh [--release] [--out DIR] [--rid RID --library FILE]
@@ -79,6 +79,7 @@ module="$out/VmRotate"
 mkdir -p "$module/runtimes/$rid"
 cp "$root/bindings/powershell/VmRotate/VmRotate.psd1" \
    "$root/bindings/powershell/VmRotate/VmRotate.psm1" \
-   "$root/bindings/powershell/VmRotate/VmRotate.Native.cs" "$module/"
+   "$root/bindings/powershell/VmRotate/VmRotate.Native.cs" \
+   "$root/bindings/powershell/VmRotate/VmRotate.format.ps1xml" "$module/"
 cp "$library" "$module/runtimes/$rid/$(library_name "$rid")"
 echo "$module"

@@ -326,3 +326,106 @@ fn check_guarded(case: &Case, flavor: Flavor, guard: CommandGuard) -> Result<(),
         )),
     }
 }
+
+/// Cases where restic 0.14 (Debian's, which produced `restic-tz-oracle.json`) answers as
+/// restic does since 0.16, except for the fallback that 0.16 added (restic/restic#4366): a rule
+/// with count left at the oldest snapshot keeps it ("oldest daily snapshot" since 0.17.2,
+/// restic/restic#5039). The flavor follows current restic; the test checks that the fallback is
+/// the only difference.
+const RESTIC_0_14_NO_OLDEST_FALLBACK: &[&str] = &[
+    "restic-berlin-spring-daily40",
+    "restic-newyork-spring-daily40",
+    "restic-berlin-week53-within_weekly1m",
+    "restic-newyork-week53-within_weekly1m",
+];
+
+/// restic 0.14 and borg 1.4.5 run with `TZ` set to a zone whose DST changes, ISO week 53 and
+/// month ends the snapshots cross (`tests/oracle/generate.py`): the flavors must give the
+/// tools' answers in the zone the vector names.
+#[test]
+fn restic_in_real_time_zones() {
+    let vectors = read_vectors("restic-tz-oracle.json");
+    let mut failures = String::new();
+    for case in &vectors.cases {
+        let result = if RESTIC_0_14_NO_OLDEST_FALLBACK.contains(&case.id.as_str()) {
+            check_without_oldest_fallback(case)
+        } else {
+            check(case, Flavor::Restic)
+        };
+        if let Err(diff) = result {
+            let _ = writeln!(failures, "  {}: {diff}", case.id);
+        }
+    }
+    assert!(failures.is_empty(), "restic-tz-oracle.json:\n{failures}");
+}
+
+#[test]
+fn borg_1_4_in_real_time_zones() {
+    check_file("borg14-tz-oracle.json", Flavor::Borg);
+}
+
+/// The zone decides: with every snapshot read in UTC (borg) or in its own fixed offset
+/// (restic, whose `keep_within*` then ignore DST), some cases get another answer.
+#[test]
+fn the_real_time_zone_vectors_tell_zones_apart() {
+    for (file, flavor, zone) in [
+        (
+            "restic-tz-oracle.json",
+            Flavor::Restic,
+            Zone::SnapshotOffset,
+        ),
+        (
+            "borg14-tz-oracle.json",
+            Flavor::Borg,
+            Zone::TimeZone(TimeZone::UTC),
+        ),
+    ] {
+        let vectors = read_vectors(file);
+        let differing: Vec<&str> = vectors
+            .cases
+            .iter()
+            .filter(|case| !RESTIC_0_14_NO_OLDEST_FALLBACK.contains(&case.id.as_str()))
+            .filter(|case| {
+                let rules = rules(case).expect("valid policy");
+                let retention = Retention::new(flavor, &rules, zone.clone()).expect("valid");
+                let decision = retention
+                    .apply(&case.snapshots, now(&case.id, case.now.as_deref()))
+                    .expect("applies");
+                compare(case.expected.as_ref().expect("expected"), &decision).is_err()
+            })
+            .map(|case| case.id.as_str())
+            .collect();
+        println!(
+            "{file}: {} cases answered otherwise in {zone:?}: {}",
+            differing.len(),
+            differing.join(", ")
+        );
+        assert!(!differing.is_empty(), "{file}: no case depends on the zone");
+    }
+}
+
+/// Checks a restic case against a restic older than 0.16: the current answer, less the
+/// oldest snapshot's keep by the fallback.
+fn check_without_oldest_fallback(case: &Case) -> Result<(), String> {
+    let retention = retention(case, Flavor::Restic)?.map_err(|err| format!("rejected: {err}"))?;
+    let mut decision = retention
+        .apply(&case.snapshots, now(&case.id, case.now.as_deref()))
+        .map_err(|err| format!("apply failed: {err}"))?;
+    let oldest = decision.keep.last().cloned().ok_or("nothing kept")?;
+    let reasons = decision.reasons.get_mut(&oldest).ok_or("no reasons")?;
+    let before = reasons.len();
+    reasons.retain(|reason| !reason.starts_with("oldest "));
+    if reasons.len() == before {
+        return Err(
+            "the oldest snapshot is not kept by the fallback: remove it from \
+                    RESTIC_0_14_NO_OLDEST_FALLBACK"
+                .to_owned(),
+        );
+    }
+    if reasons.is_empty() {
+        decision.reasons.remove(&oldest);
+        decision.keep.pop();
+        decision.remove.push(oldest);
+    }
+    compare(case.expected.as_ref().ok_or("no expected")?, &decision)
+}

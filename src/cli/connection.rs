@@ -10,13 +10,9 @@ use std::path::{Path, PathBuf};
 use clap::builder::BoolishValueParser;
 use serde::Deserialize;
 use vmrotate::ConnectOptions;
-use vmrotate::vsphere_client::Password;
 use vmrotate::vsphere_client::transport::Thumbprint;
 
 use super::CliError;
-
-/// The environment variable holding the password itself (prefer a password file).
-const PASSWORD_VARIABLE: &str = "VMROTATE_PASSWORD";
 
 /// How to reach and log in to vCenter.
 #[derive(Debug, clap::Args)]
@@ -116,10 +112,10 @@ impl ConnectionArgs {
         options.thumbprint = self.thumbprint.or(table.thumbprint);
         options.ca_file = self.ca_file.or(table.ca_file);
         options.insecure = self.insecure || table.insecure;
-        match (self.password_file, password_from_env()) {
-            (Some(file), _) => options.password_file = Some(file),
-            (None, Some(password)) => options.password = Some(password),
-            (None, None) => options.password_file = table.password_file,
+        options.password_file = self.password_file;
+        options.fill_password_from_env();
+        if options.password.is_none() && options.password_file.is_none() {
+            options.password_file = table.password_file;
         }
         #[cfg(feature = "keyring")]
         if let (None, None, Some(username)) = (
@@ -131,14 +127,6 @@ impl ConnectionArgs {
         }
         Ok(options)
     }
-}
-
-/// `VMROTATE_PASSWORD`, if set and not empty.
-fn password_from_env() -> Option<Password> {
-    std::env::var(PASSWORD_VARIABLE)
-        .ok()
-        .filter(|password| !password.is_empty())
-        .map(Password::from)
 }
 
 fn thumbprint<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Thumbprint>, D::Error> {

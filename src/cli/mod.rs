@@ -29,7 +29,7 @@ use std::process::ExitCode;
 
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use rotation_core::{PlanError, StampError};
+use rotation_core::PlanError;
 
 /// Clone-based VM backup rotation for VMware vSphere.
 ///
@@ -59,8 +59,6 @@ enum Command {
 enum CliError {
     #[error(transparent)]
     Rotation(#[from] PlanError),
-    #[error("the clock reads a time with no yyyyMMddHHmm form ({0}): pass --stamp")]
-    Clock(#[from] StampError),
     #[error("cannot read clone names from stdin ({0}): pass them as arguments instead")]
     ReadNames(#[source] io::Error),
     #[error("cannot write the output ({0})")]
@@ -84,11 +82,9 @@ impl CliError {
     fn exit_code(&self) -> ExitCode {
         match self {
             CliError::Rotation(_) | CliError::Connection(_) | CliError::JobsFile(_) => usage(),
-            CliError::Library(error) if error.is_usage() => usage(),
-            CliError::Clock(_)
-            | CliError::ReadNames(_)
+            CliError::Library(error) => ExitCode::from(error.exit_code()),
+            CliError::ReadNames(_)
             | CliError::Write(_)
-            | CliError::Library(_)
             | CliError::Runtime(_)
             | CliError::Signals(_) => ExitCode::FAILURE,
             #[cfg(feature = "keyring")]
@@ -109,7 +105,7 @@ fn run_exit_code(run: &vmrotate::RunReport) -> ExitCode {
         report
             .error
             .as_ref()
-            .is_some_and(|error| error.kind.is_usage())
+            .is_some_and(vmrotate::ErrorReport::is_usage)
     };
     if run.ok {
         ExitCode::SUCCESS
@@ -153,8 +149,22 @@ pub fn run() -> ExitCode {
         Command::Keyring(args) => keyring::run(args),
     };
     result.unwrap_or_else(|err| {
-        eprintln!("error: {}", one_line(&err.to_string()));
+        // A jobs file's settings are spelled as in the file, the core's way.
+        let message = match &err {
+            CliError::JobsFile(message) => message.clone(),
+            other => spell_for_cli(&other.to_string()),
+        };
+        eprintln!("error: {}", one_line(&message));
         err.exit_code()
+    })
+}
+
+/// A core message with its settings (`` `datastores` ``) spelled as this command line's flags.
+fn spell_for_cli(message: &str) -> String {
+    vmrotate::spell_settings(message, |setting| match setting {
+        "datastores" => Some("--datastore".to_owned()),
+        "vm" | "retention" | "free_space_margin" | "password" => None,
+        flag => Some(format!("--{}", flag.replace('_', "-"))),
     })
 }
 

@@ -49,7 +49,7 @@ pub(super) fn run(
     let rotation = SlotRotation::new(args.prefix, args.key, args.slots, args.mode)?;
     let stamp = match args.stamp {
         Some(stamp) => stamp,
-        None => Stamp::from_datetime(jiff::ZonedDateTime::now().datetime())?,
+        None => vmrotate::default_stamp()?,
     };
     let names = if args.names.is_empty() {
         read_names(input)?

@@ -87,10 +87,7 @@ fn parse(text: &str) -> Result<JobsFile, String> {
     if file.job.is_empty() {
         return Err("no [[job]] table: add one per VM to back up (see examples/jobs.toml)".into());
     }
-    for (index, job) in file.job.iter().enumerate() {
-        job.validate()
-            .map_err(|error| format!("job {} ({}): {error}", index + 1, job.vm))?;
-    }
+    vmrotate::validate_jobs(&file.job).map_err(|error| error.to_string())?;
     Ok(file)
 }
 

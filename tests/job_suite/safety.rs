@@ -141,7 +141,7 @@ async fn a_failed_clone_removes_the_snapshot_and_deletes_nothing() {
 
     let report = vmrotate::backup(&hasty, &job(2), &on(2), None).await;
     let error = report.error.expect("the clone times out");
-    assert_eq!(error.kind, ErrorKind::Vsphere);
+    assert_eq!(error.kind, ErrorKind::Timeout);
     assert!(
         error
             .message

@@ -40,8 +40,22 @@ async fn every_field_of_the_json_output_is_documented() {
     unknown.vm = "ghost".into();
     let failed = vmrotate::backup(&client, &unknown, &crate::support::on(3), None).await;
     let failed = serde_json::to_value(failed).unwrap();
-    assert_eq!(documented_keys(&failed["error"]), ["kind", "message"]);
-    assert!(SCHEMA.contains("| `not_found` |"));
+    assert_eq!(
+        documented_keys(&failed["error"]),
+        [
+            "fault",
+            "fault_ancestors",
+            "kind",
+            "message",
+            "seen_thumbprint"
+        ]
+    );
+    for kind in vmrotate::ErrorKind::ALL {
+        assert!(
+            SCHEMA.contains(&format!("| `{kind}` |")),
+            "{kind} undocumented"
+        );
+    }
 
     let listed = vmrotate::list_backups(&client, &[], "zz_").await.unwrap();
     let listed = serde_json::to_value(listed).unwrap();

@@ -91,13 +91,16 @@ impl CallRequest {
                     dry_run: request.dry_run,
                     at: request.at,
                 };
+                // An invalid job is refused before anything runs, as the command line and
+                // Python refuse it.
+                vmrotate::validate_jobs(&request.jobs)?;
                 let sink = Some(events.sink());
                 CallReply::Run(vmrotate::backup_all(client, &request.jobs, &options, sink).await)
             }
             CallRequest::List(request) => {
                 let prefix = request
                     .prefix
-                    .unwrap_or_else(|| JobConfig::new("", Vec::new()).prefix);
+                    .unwrap_or_else(|| vmrotate::DEFAULT_PREFIX.to_owned());
                 CallReply::Backups(vmrotate::list_backups(client, &request.vms, &prefix).await?)
             }
             CallRequest::Restore(request) => {

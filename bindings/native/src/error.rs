@@ -3,9 +3,10 @@
 use std::str::Utf8Error;
 
 use serde::Serialize;
-use vmrotate::ErrorKind;
+use vmrotate::{ErrorKind, ErrorReport};
 
-/// A failed call of the C ABI, reported as `{"error": {"kind", "fault", "message"}}`.
+/// A failed call of the C ABI, reported as `{"error": {"kind", "message", "fault",
+/// "fault_ancestors", "seen_thumbprint"}}`: for the library's errors, its [`ErrorReport`].
 ///
 /// Messages say what went wrong and what to do; none contains a password or a session cookie
 /// (the request's values are never quoted, only serde's description of where it is wrong).
@@ -63,36 +64,48 @@ pub(crate) enum AbiError {
 impl AbiError {
     /// The `error` object of a reply.
     pub(crate) fn to_failure(&self) -> Failure {
-        let kind = match self {
+        let boundary = |kind| Failure {
+            kind: FailureKind::Boundary(kind),
+            message: self.to_string(),
+            fault: None,
+            fault_ancestors: Vec::new(),
+            seen_thumbprint: None,
+        };
+        match self {
             AbiError::Null { .. } | AbiError::InvalidUtf8 { .. } | AbiError::InvalidJson { .. } => {
-                FailureKind::Boundary(BoundaryKind::InvalidRequest)
+                boundary(BoundaryKind::InvalidRequest)
             }
             AbiError::Runtime(_) | AbiError::Reply(_) | AbiError::Panicked(_) => {
-                FailureKind::Boundary(BoundaryKind::Internal)
+                boundary(BoundaryKind::Internal)
             }
-            AbiError::Vmrotate(error) => FailureKind::Library(error.kind()),
-        };
-        let fault = match self {
-            AbiError::Vmrotate(error) => error.fault_type().map(str::to_owned),
-            _ => None,
-        };
-        Failure {
-            kind,
-            fault,
-            message: self.to_string(),
+            AbiError::Vmrotate(error) => {
+                let report = ErrorReport::from(error);
+                Failure {
+                    kind: FailureKind::Library(report.kind),
+                    message: report.message,
+                    fault: report.fault,
+                    fault_ancestors: report.fault_ancestors,
+                    seen_thumbprint: report.seen_thumbprint,
+                }
+            }
         }
     }
 }
 
-/// The `error` object of a reply.
+/// The `error` object of a reply: the fields of the library's [`ErrorReport`], with the
+/// boundary's own kinds besides the library's.
 #[derive(Debug, Serialize)]
 pub(crate) struct Failure {
     /// What kind of failure: one of vmrotate's kinds, `invalid_request` or `internal`.
     pub(crate) kind: FailureKind,
-    /// The vim25 type of the server's fault behind it (e.g. `InvalidLogin`), else `null`.
-    pub(crate) fault: Option<String>,
     /// What went wrong and what to do.
     pub(crate) message: String,
+    /// The vim25 type of the server's fault behind it (e.g. `InvalidLogin`), else `null`.
+    pub(crate) fault: Option<String>,
+    /// `fault` and its ancestors up to `MethodFault`; empty without a fault.
+    pub(crate) fault_ancestors: Vec<String>,
+    /// The SHA-256 thumbprint of a server certificate that was rejected, else `null`.
+    pub(crate) seen_thumbprint: Option<String>,
 }
 
 /// A failure's `kind`: the library's [`ErrorKind`]s, and two of the boundary's own.

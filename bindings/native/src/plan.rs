@@ -36,10 +36,11 @@ impl PlanRequest {
         )
         .map_err(|error| Error::Config(error.to_string()))?;
         let stamp = match self.stamp {
-            Some(text) => text.parse(),
-            None => Stamp::from_datetime(jiff::ZonedDateTime::now().datetime()),
-        }
-        .map_err(|error| Error::Config(error.to_string()))?;
+            Some(text) => text
+                .parse::<Stamp>()
+                .map_err(|error| Error::Config(error.to_string()))?,
+            None => vmrotate::default_stamp()?,
+        };
         Ok(rotation.plan(self.names.into_iter().map(Existing::from), stamp))
     }
 }

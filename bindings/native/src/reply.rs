@@ -1,4 +1,5 @@
-//! Replies: `{"ok": <value>}` or `{"error": {"kind", "fault", "message"}}`, as JSON text.
+//! Replies: `{"ok": <value>}` or `{"error": {"kind", "message", "fault", "fault_ancestors",
+//! "seen_thumbprint"}}`, as JSON text.
 
 use serde::Serialize;
 
@@ -28,7 +29,7 @@ pub(crate) fn error(error: &AbiError) -> String {
     };
     // A struct of strings and unit enums always serializes; the fallback only keeps this total.
     serde_json::to_string(&reply).unwrap_or_else(|_| {
-        r#"{"error":{"kind":"internal","fault":null,"message":"the error cannot be serialized"}}"#
+        r#"{"error":{"kind":"internal","message":"the error cannot be serialized","fault":null,"fault_ancestors":[],"seen_thumbprint":null}}"#
             .to_owned()
     })
 }
@@ -47,7 +48,7 @@ mod tests {
         });
         assert_eq!(
             failure,
-            r#"{"error":{"kind":"invalid_request","fault":null,"message":"request_json is null: pass a JSON request"}}"#
+            r#"{"error":{"kind":"invalid_request","message":"request_json is null: pass a JSON request","fault":null,"fault_ancestors":[],"seen_thumbprint":null}}"#
         );
     }
 }

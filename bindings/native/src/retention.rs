@@ -35,16 +35,7 @@ impl RetentionRequest {
             zone: self.zone,
         };
         let now = self.now.unwrap_or_else(Timestamp::now);
-        let decision = config
-            .policy()?
-            .apply(&self.snapshots, now)
-            .map_err(|error| {
-                vmrotate::Error::Config(format!(
-                    "cannot apply the {} retention policy: {error}",
-                    config.flavor
-                ))
-            })?;
-        Ok(decision)
+        Ok(config.decide(&self.snapshots, now)?)
     }
 }
 

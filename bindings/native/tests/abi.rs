@@ -270,6 +270,12 @@ fn a_wrong_password_is_a_login_error_with_its_fault() {
     let (kind, fault, message) = error(reply.clone());
     assert_eq!((kind.as_str(), fault), ("login", json!("InvalidLogin")));
     assert!(!message.contains("not-the-password"), "{message}");
+    // The same fields as a report's error and Python's exceptions.
+    assert_eq!(
+        reply["error"]["fault_ancestors"],
+        json!(["InvalidLogin", "VimFault", "MethodFault"])
+    );
+    assert_eq!(reply["error"]["seen_thumbprint"], Value::Null);
 }
 
 fn backup_job(dry_run: bool, day: u8) -> Value {
@@ -391,6 +397,20 @@ fn a_client_connects_backs_up_lists_restores_and_logs_out() {
     ));
     assert_eq!(unknown["ok"], false);
     assert_eq!(unknown["reports"][0]["error"]["kind"], "not_found");
+    // An invalid job is refused before anything runs, as by the command line and Python.
+    let (kind, _, message) = error(call(
+        client,
+        &json!({"op": "backup", "jobs": [
+            {"vm": "avocado2", "datastores": ["NFS_durian"]},
+            {"vm": "avocado2", "datastores": []},
+        ]}),
+    ));
+    assert_eq!(kind, "config");
+    assert!(
+        message.starts_with("job 2 (avocado2): no backup datastore")
+            && message.contains("`datastores`"),
+        "{message}"
+    );
 
     assert_eq!(ok(call(client, &json!({"op": "logout"}))), Value::Null);
     let (kind, _, message) = error(call(client, &json!({"op": "list"})));

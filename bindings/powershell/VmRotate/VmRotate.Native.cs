@@ -23,6 +23,8 @@ namespace VmRotate.Native
     {
         private readonly string kind;
         private readonly string fault;
+        private string[] faultAncestors = new string[0];
+        private string seenThumbprint;
 
         public VmrException(string kind, string fault, string message) : base(message)
         {
@@ -35,6 +37,20 @@ namespace VmRotate.Native
 
         /// <summary>The vim25 fault type behind the error, e.g. "InvalidLogin", or null.</summary>
         public string Fault { get { return fault; } }
+
+        /// <summary>Fault, then its ancestors up to "MethodFault"; empty without a fault.</summary>
+        public string[] FaultAncestors { get { return (string[])faultAncestors.Clone(); } }
+
+        /// <summary>The SHA-256 thumbprint of a server certificate that was rejected, or null.</summary>
+        public string SeenThumbprint { get { return seenThumbprint; } }
+
+        /// <summary>Sets the error's other fields (docs/native-abi.md), e.g. from a report's error.</summary>
+        public VmrException WithDetails(string[] ancestors, string thumbprint)
+        {
+            faultAncestors = ancestors ?? new string[0];
+            seenThumbprint = thumbprint;
+            return this;
+        }
 
         /// <summary>Whether the input must be fixed and nothing was changed.</summary>
         public bool IsUsage
@@ -56,6 +72,8 @@ namespace VmRotate.Native
                 case "ambiguous": return new VmrAmbiguousException(fault, message);
                 case "preflight": return new VmrPreflightException(fault, message);
                 case "login": return new VmrLoginException(fault, message);
+                case "tls": return new VmrTlsException(fault, message);
+                case "timeout": return new VmrTimeoutException(fault, message);
                 case "locked": return new VmrLockedException(fault, message);
                 case "refused": return new VmrRefusedException(fault, message);
                 case "verify": return new VmrVerifyException(fault, message);
@@ -95,6 +113,18 @@ namespace VmRotate.Native
     public sealed class VmrLoginException : VmrException
     {
         public VmrLoginException(string fault, string message) : base("login", fault, message) { }
+    }
+
+    /// <summary>The server's certificate was rejected (see SeenThumbprint), or TLS failed.</summary>
+    public sealed class VmrTlsException : VmrException
+    {
+        public VmrTlsException(string fault, string message) : base("tls", fault, message) { }
+    }
+
+    /// <summary>A vCenter task or request did not finish in the time allowed.</summary>
+    public sealed class VmrTimeoutException : VmrException
+    {
+        public VmrTimeoutException(string fault, string message) : base("timeout", fault, message) { }
     }
 
     /// <summary>Another run holds the VM's lock (its snapshot).</summary>
@@ -424,7 +454,19 @@ namespace VmRotate.Native
             {
                 throw new VmrInternalException("internal", null, "the native library's reply is neither ok nor error: " + text);
             }
-            throw VmrException.Create(Text(error, "kind"), Text(error, "fault"), Text(error, "message"));
+            throw VmrException.Create(Text(error, "kind"), Text(error, "fault"), Text(error, "message"))
+                .WithDetails(Texts(error, "fault_ancestors"), Text(error, "seen_thumbprint"));
+        }
+
+        private static string[] Texts(Dictionary<string, object> fields, string name)
+        {
+            object value;
+            List<object> items = fields.TryGetValue(name, out value) ? value as List<object> : null;
+            if (items == null)
+            {
+                return new string[0];
+            }
+            return items.ConvertAll(delegate(object item) { return item as string; }).ToArray();
         }
 
         private static string Text(Dictionary<string, object> fields, string name)

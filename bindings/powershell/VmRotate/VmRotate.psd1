@@ -17,11 +17,13 @@
         'Get-VmrRetentionPlan'
         'Invoke-VmrBackup'
         'Restore-VmrBackup'
+        'Unlock-VmrBackup'
     )
+    FormatsToProcess     = @('VmRotate.format.ps1xml')
     CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
-    FileList             = @('VmRotate.psd1', 'VmRotate.psm1', 'VmRotate.Native.cs')
+    FileList             = @('VmRotate.psd1', 'VmRotate.psm1', 'VmRotate.Native.cs', 'VmRotate.format.ps1xml')
     PrivateData          = @{
         PSData = @{
             Tags       = @('VMware', 'vSphere', 'vCenter', 'Backup', 'Windows', 'Linux', 'MacOS')

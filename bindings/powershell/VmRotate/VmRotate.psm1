@@ -57,6 +57,8 @@ $script:ErrorCategories = @{
     ambiguous       = [System.Management.Automation.ErrorCategory]::InvalidArgument
     preflight       = [System.Management.Automation.ErrorCategory]::ResourceUnavailable
     login           = [System.Management.Automation.ErrorCategory]::AuthenticationError
+    tls             = [System.Management.Automation.ErrorCategory]::SecurityError
+    timeout         = [System.Management.Automation.ErrorCategory]::OperationTimeout
     locked          = [System.Management.Automation.ErrorCategory]::ResourceBusy
     refused         = [System.Management.Automation.ErrorCategory]::InvalidOperation
     verify          = [System.Management.Automation.ErrorCategory]::InvalidResult
@@ -65,8 +67,50 @@ $script:ErrorCategories = @{
     invalid_request = [System.Management.Automation.ErrorCategory]::InvalidData
 }
 
+# The error id of each kind: fixed text, so ids do not depend on the culture (no ToTitleCase).
+$script:ErrorIds = @{
+    config          = 'VmRotate.Config'
+    not_found       = 'VmRotate.NotFound'
+    ambiguous       = 'VmRotate.Ambiguous'
+    preflight       = 'VmRotate.Preflight'
+    login           = 'VmRotate.Login'
+    tls             = 'VmRotate.Tls'
+    locked          = 'VmRotate.Locked'
+    refused         = 'VmRotate.Refused'
+    verify          = 'VmRotate.Verify'
+    incomplete      = 'VmRotate.Incomplete'
+    timeout         = 'VmRotate.Timeout'
+    vsphere         = 'VmRotate.Vsphere'
+    invalid_request = 'VmRotate.InvalidRequest'
+}
+
+# How this module spells the settings the library's messages name in backticks.
+$script:SettingNames = [ordered]@{
+    datastores    = '-Datastore'
+    slots         = '-Slots'
+    prefix        = '-Prefix'
+    mode          = '-Mode'
+    username      = '-Credential'
+    password      = '-Credential'
+    password_file = '-Credential'
+    thumbprint    = '-Thumbprint'
+    ca_file       = '-CaFile'
+    insecure      = '-Insecure'
+    stamp         = '-Stamp'
+}
+
+function Format-VmrMessage {
+    # A library message with its settings (`datastores`) spelled as this module's parameters.
+    param([string] $Message)
+    foreach ($setting in $script:SettingNames.Keys) {
+        $Message = $Message.Replace('`' + $setting + '`', $script:SettingNames[$setting])
+    }
+    $Message
+}
+
 function New-VmrErrorRecord {
-    # An ErrorRecord for a failure: VmrExceptions keep their type, with the id VmRotate.<Kind>.
+    # An ErrorRecord for a failure: VmrExceptions keep their type, with the id VmRotate.<Kind>
+    # and the message in this module's parameter names.
     param(
         [Parameter(Mandatory)] [System.Exception] $Exception,
         [object] $Target
@@ -81,8 +125,14 @@ function New-VmrErrorRecord {
     }
     $category = $script:ErrorCategories[$inner.Kind]
     if ($null -eq $category) { $category = [System.Management.Automation.ErrorCategory]::NotSpecified }
-    $id = 'VmRotate.' + (Get-Culture).TextInfo.ToTitleCase($inner.Kind.Replace('_', ' ')).Replace(' ', '')
-    [System.Management.Automation.ErrorRecord]::new($inner, $id, $category, $Target)
+    $id = $script:ErrorIds[$inner.Kind]
+    if ($null -eq $id) { $id = 'VmRotate.Internal' }
+    $record = [System.Management.Automation.ErrorRecord]::new($inner, $id, $category, $Target)
+    $spelled = Format-VmrMessage $inner.Message
+    if ($spelled -ne $inner.Message) {
+        $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($spelled)
+    }
+    $record
 }
 
 function ConvertTo-VmrRequestJson {
@@ -134,6 +184,59 @@ function Add-VmrTypeName {
             $InputObject
         }
     }
+}
+
+# Fields of the library's JSON holding RFC 3339 times, which become DateTime (UTC) on both
+# editions (Windows PowerShell's ConvertFrom-Json leaves them text, PowerShell 7's converts them).
+$script:TimeFields = @('started', 'finished', 'created', 'time', 'now')
+$script:TimePattern = '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}'
+# Fields whose keys are data (snapshot ids), not field names.
+$script:MapFields = @('reasons')
+
+function ConvertTo-VmrPascalName {
+    # snake_case to PascalCase, independent of the culture: dry_run -> DryRun.
+    param([string] $Name)
+    $parts = foreach ($part in $Name.Split('_')) {
+        if ($part.Length -gt 0) { $part.Substring(0, 1).ToUpperInvariant() + $part.Substring(1) }
+    }
+    -join $parts
+}
+
+function ConvertTo-VmrTime {
+    # A time field's value as a UTC DateTime; other values (a clone's name in created) as they are.
+    param([object] $Value)
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime() }
+    if ($Value -is [string] -and $Value -match $script:TimePattern) {
+        return [System.DateTimeOffset]::Parse($Value, [System.Globalization.CultureInfo]::InvariantCulture).UtcDateTime
+    }
+    $Value
+}
+
+function ConvertTo-VmrObject {
+    # The library's JSON objects as PowerShell objects: PascalCase properties, times as DateTime.
+    param([object] $InputObject, [switch] $KeepKeys)
+    if ($null -eq $InputObject) { return $null }
+    if ($InputObject -is [System.Management.Automation.PSCustomObject]) {
+        $result = [ordered]@{}
+        foreach ($property in $InputObject.PSObject.Properties) {
+            $name = $property.Name
+            if ($KeepKeys) {
+                $result[$name] = ConvertTo-VmrObject $property.Value
+                continue
+            }
+            if ($script:TimeFields -contains $name) {
+                $value = ConvertTo-VmrTime $property.Value
+            } else {
+                $value = ConvertTo-VmrObject $property.Value -KeepKeys:($script:MapFields -contains $name)
+            }
+            $result[(ConvertTo-VmrPascalName $name)] = $value
+        }
+        return [pscustomobject]$result
+    }
+    if ($InputObject -is [System.Array]) {
+        return , @(foreach ($item in $InputObject) { ConvertTo-VmrObject $item })
+    }
+    $InputObject
 }
 
 function Connect-VmrServer {
@@ -218,7 +321,17 @@ function Connect-VmrServer {
     }
     switch ($PSCmdlet.ParameterSetName) {
         'Pinned' { $request.thumbprint = $Thumbprint }
-        'CaFile' { $request.ca_file = (Resolve-Path -LiteralPath $CaFile).ProviderPath }
+        'CaFile' {
+            # A missing bundle is an error, never a silent fallback to the system's roots.
+            if (-not (Test-Path -LiteralPath $CaFile -PathType Leaf)) {
+                $missing = [System.IO.FileNotFoundException]::new(
+                    "the CA bundle $CaFile does not exist: pass -CaFile with a PEM file", $CaFile)
+                $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new(
+                        $missing, 'VmRotate.CaFileNotFound',
+                        [System.Management.Automation.ErrorCategory]::ObjectNotFound, $CaFile))
+            }
+            $request.ca_file = (Resolve-Path -LiteralPath $CaFile).ProviderPath
+        }
         'Insecure' {
             $request.insecure = $true
             Write-Warning "Not verifying $Server's certificate: use -Thumbprint outside test labs."
@@ -336,7 +449,7 @@ function Get-VmrBackupPlan {
     Plans from the VMs PowerCLI lists.
 
     .OUTPUTS
-    VmRotate.Plan: mode, current, prev, new_clone, blocked, actions, findings.
+    VmRotate.Plan: Mode, Current, Prev, NewClone, Blocked, Actions, Findings.
     #>
     [CmdletBinding()]
     [OutputType('VmRotate.Plan')]
@@ -379,7 +492,7 @@ function Get-VmrBackupPlan {
         } catch {
             $PSCmdlet.ThrowTerminatingError((New-VmrErrorRecord $_.Exception $VM))
         }
-        ConvertFrom-Json -InputObject $plan | Add-VmrTypeName 'VmRotate.Plan'
+        ConvertTo-VmrObject (ConvertFrom-Json -InputObject $plan) | Add-VmrTypeName 'VmRotate.Plan'
     }
 }
 
@@ -644,7 +757,7 @@ function Get-VmrBackup {
                     Name       = $generation.name
                     Slot       = $generation.slot
                     Stamp      = $generation.stamp
-                    Created    = $generation.created
+                    Created    = ConvertTo-VmrTime $generation.created
                     Datastore  = $generation.datastore
                     SizeBytes  = $generation.size_bytes
                     PowerState = $generation.power_state
@@ -767,18 +880,25 @@ function Invoke-VmrBackup {
     Shows what each run would create and delete, and changes nothing.
 
     .EXAMPLE
-    $failed = Invoke-VmrBackup (Get-Content vms.txt) -Datastore NFS_durian -ErrorAction SilentlyContinue | Where-Object { -not $_.ok }
+    $failed = Invoke-VmrBackup (Get-Content vms.txt) -Datastore NFS_durian -ErrorAction SilentlyContinue | Where-Object { -not $_.Ok }
 
     Runs a list of VMs and collects the failed reports.
 
+    .EXAMPLE
+    Get-VM web* | Invoke-VmrBackup -Datastore NFS_durian
+
+    Backs up PowerCLI's VM objects (by their Name) from the pipeline, in one run.
+
     .OUTPUTS
-    VmRotate.Report, one per VM: vm, run, ok, dry_run, plan, datastore, created, deleted,
-    snapshot_removed, warnings, error, started, finished (docs/report-schema.md).
+    VmRotate.Report, one per VM: Vm, Run, Ok, DryRun, Plan, Datastore, Created, Deleted,
+    SnapshotRemoved, Warnings, Error, Started, Finished (docs/report-schema.md's fields in
+    PascalCase; Started and Finished are DateTime, UTC).
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
     [OutputType('VmRotate.Report')]
     param(
-        [Parameter(Mandatory, Position = 0)]
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('Name')]
         [ValidateNotNullOrEmpty()]
         [string[]] $VM,
 
@@ -820,6 +940,15 @@ function Invoke-VmrBackup {
 
         [object] $Server
     )
+    begin {
+        # VM names and Get-VM-style objects (their Name) from the pipeline, run as one backup_all.
+        $names = New-Object System.Collections.Generic.List[string]
+    }
+    process {
+        foreach ($name in $VM) { $names.Add($name) }
+    }
+    end {
+    $VM = $names.ToArray()
     $settings = @{ datastores = $Datastore }
     if ($PSBoundParameters.ContainsKey('Slots')) { $settings.slots = $Slots }
     if ($PSBoundParameters.ContainsKey('Prefix')) { $settings.prefix = $Prefix }
@@ -866,13 +995,16 @@ function Invoke-VmrBackup {
     }
     foreach ($report in @($run.reports)) {
         if ($null -ne $report.error) {
-            $exception = [VmRotate.Native.VmrException]::Create($report.error.kind, $null, "$($report.vm): $($report.error.message)")
+            $failure = $report.error
+            $exception = [VmRotate.Native.VmrException]::Create($failure.kind, $failure.fault, "$($report.vm): $($failure.message)")
+            $null = $exception.WithDetails([string[]]@($failure.fault_ancestors), $failure.seen_thumbprint)
             $PSCmdlet.WriteError((New-VmrErrorRecord $exception $report.vm))
         }
         foreach ($warning in @($report.warnings)) {
             Write-Warning "$($report.vm): $warning"
         }
-        $report | Add-VmrTypeName 'VmRotate.Report'
+        ConvertTo-VmrObject $report | Add-VmrTypeName 'VmRotate.Report'
+    }
     }
 }
 
@@ -967,7 +1099,52 @@ function Restore-VmrBackup {
         foreach ($warning in @($restored.warnings)) {
             Write-Warning "$($restored.vm): $warning"
         }
-        $restored | Add-VmrTypeName 'VmRotate.RestoreReport'
+        ConvertTo-VmrObject $restored | Add-VmrTypeName 'VmRotate.RestoreReport'
+    }
+}
+
+function Unlock-VmrBackup {
+    <#
+    .SYNOPSIS
+    Clears a VM's backup lock: removes the snapshot a crashed vmrotate run left behind.
+
+    .DESCRIPTION
+    A backup run holds a VM's lock through its snapshot ("vmrotate-run <id>"). If that run
+    crashed, the lock clears itself after a while; Unlock-VmrBackup removes such snapshots now.
+    Use it only when no run is backing up the VM. Supports -WhatIf and -Confirm.
+
+    .PARAMETER VM
+    The VMs to unlock, by name or as objects with a Name (e.g. from Get-VM), from the pipeline.
+
+    .PARAMETER Server
+    A connection from Connect-VmrServer. Default: the last one made.
+
+    .EXAMPLE
+    Unlock-VmrBackup avocado2
+
+    .OUTPUTS
+    System.String: the name of each snapshot removed.
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High')]
+    [OutputType([string])]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('Name')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $VM,
+
+        [object] $Server
+    )
+    process {
+        foreach ($name in $VM) {
+            if (-not $PSCmdlet.ShouldProcess($name, 'Remove the backup lock (vmrotate-run snapshots)')) { continue }
+            try {
+                $connection = Resolve-VmrConnection $Server
+                Invoke-VmrRequest $connection @{ op = 'unlock'; vm = $name } | ForEach-Object { $_ }
+            } catch {
+                $PSCmdlet.WriteError((New-VmrErrorRecord $_.Exception $name))
+            }
+        }
     }
 }
 
@@ -979,4 +1156,5 @@ Export-ModuleMember -Function @(
     'Get-VmrRetentionPlan'
     'Invoke-VmrBackup'
     'Restore-VmrBackup'
+    'Unlock-VmrBackup'
 )

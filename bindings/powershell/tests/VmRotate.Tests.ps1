@@ -44,18 +44,18 @@ AfterAll {
 }
 
 Describe 'The module' {
-    It 'exports exactly its seven functions' {
+    It 'exports exactly its eight functions' {
         $manifest = Test-ModuleManifest (Join-Path $script:ModuleFolder 'VmRotate.psd1')
         $manifest.PowerShellVersion | Should -Be ([version]'5.1')
         @($manifest.ExportedFunctions.Keys | Sort-Object) | Should -Be @(
             'Connect-VmrServer', 'Disconnect-VmrServer', 'Get-VmrBackup', 'Get-VmrBackupPlan',
-            'Get-VmrRetentionPlan', 'Invoke-VmrBackup', 'Restore-VmrBackup')
+            'Get-VmrRetentionPlan', 'Invoke-VmrBackup', 'Restore-VmrBackup', 'Unlock-VmrBackup')
         @((Get-Command -Module VmRotate).Name | Sort-Object) | Should -Be @($manifest.ExportedFunctions.Keys | Sort-Object)
     }
 
     It 'uses approved verbs and documents <_> with examples' -ForEach @(
         'Connect-VmrServer', 'Disconnect-VmrServer', 'Get-VmrBackup', 'Get-VmrBackupPlan',
-        'Get-VmrRetentionPlan', 'Invoke-VmrBackup', 'Restore-VmrBackup') {
+        'Get-VmrRetentionPlan', 'Invoke-VmrBackup', 'Restore-VmrBackup', 'Unlock-VmrBackup') {
         (Get-Command $_).Verb | Should -BeIn (Get-Verb).Verb
         $help = Get-Help $_ -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
@@ -69,6 +69,20 @@ Describe 'The module' {
             Where-Object { $_ -is [System.Management.Automation.CmdletBindingAttribute] }
         $restore.ConfirmImpact | Should -Be 'High'
     }
+
+    It 'ships default table views for its objects' -ForEach @(
+        'VmRotate.Report', 'VmRotate.Backup', 'VmRotate.Plan', 'VmRotate.RetentionDecision',
+        'VmRotate.RestoreReport', 'VmRotate.Connection') {
+        Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
+    }
+
+    It 'takes VM names and Get-VM-style objects from the pipeline' {
+        $vm = (Get-Command Invoke-VmrBackup).Parameters['VM']
+        $by = $vm.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] }
+        $by.ValueFromPipeline | Should -BeTrue
+        $by.ValueFromPipelineByPropertyName | Should -BeTrue
+        $vm.Aliases | Should -Contain 'Name'
+    }
 }
 
 Describe 'Get-VmrBackupPlan' {
@@ -76,7 +90,7 @@ Describe 'Get-VmrBackupPlan' {
         $existing = @('avocado2', 'zz_avocado2-02-201909230241', 'zz_avocado2-03-201909240241', 'zz_avocado2-04-201909250241')
         $plan = Get-VmrBackupPlan avocado2 -Stamp 201909260241 -ExistingName $existing
         $plan.PSObject.TypeNames[0] | Should -Be 'VmRotate.Plan'
-        $plan.new_clone | Should -Be 'zz_avocado2-01-201909260241'
+        $plan.NewClone | Should -Be 'zz_avocado2-01-201909260241'
         $plan.actions[0].op | Should -Be 'create'
         $plan.actions[1].op | Should -Be 'delete'
         $plan.actions[1].name | Should -Be 'zz_avocado2-02-201909230241'
@@ -85,7 +99,7 @@ Describe 'Get-VmrBackupPlan' {
     It 'takes existing names from the pipeline' {
         $plan = [pscustomobject]@{ Name = 'zz_avocado2-01-201909250241' } |
             Get-VmrBackupPlan avocado2 -Slots 3 -Stamp 201909260241
-        $plan.new_clone | Should -Be 'zz_avocado2-02-201909260241'
+        $plan.NewClone | Should -Be 'zz_avocado2-02-201909260241'
     }
 
     It 'reports bad settings as InvalidArgument with the library''s message' {
@@ -148,8 +162,31 @@ Describe 'Against the simulator' {
         $failure = { Connect-VmrServer $script:Url -Credential (New-TestCredential 'wrong') } | Should -Throw -PassThru
         $failure.Exception | Should -BeOfType ([VmRotate.Native.VmrLoginException])
         $failure.Exception.Fault | Should -Be 'InvalidLogin'
+        $failure.Exception.FaultAncestors | Should -Be @('InvalidLogin', 'VimFault', 'MethodFault')
+        $failure.Exception.SeenThumbprint | Should -BeNullOrEmpty
         $failure.CategoryInfo.Category | Should -Be 'AuthenticationError'
+        $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.Login*'
         $failure.Exception.Message | Should -Not -BeLike '*wrong*'
+    }
+
+    It 'gives error ids that do not depend on the culture' {
+        $culture = [System.Threading.Thread]::CurrentThread.CurrentCulture
+        try {
+            # Turkish title-casing maps i to a dotted capital; the ids must not change.
+            [System.Threading.Thread]::CurrentThread.CurrentCulture = [System.Globalization.CultureInfo]::new('tr-TR')
+            $failure = { Get-VmrBackupPlan avocado2 -Slots 1 } | Should -Throw -PassThru
+            $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.Config,*'
+        } finally {
+            [System.Threading.Thread]::CurrentThread.CurrentCulture = $culture
+        }
+    }
+
+    It 'refuses a -CaFile that does not exist instead of trusting the system roots' {
+        $missing = Join-Path $script:SimulatorFolder 'no-such-ca.pem'
+        $failure = { Connect-VmrServer $script:Url -Credential (New-TestCredential $script:Password) -CaFile $missing } |
+            Should -Throw -PassThru
+        $failure.FullyQualifiedErrorId | Should -BeLike 'VmRotate.CaFileNotFound*'
+        $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
     It 'needs a connection before listing' {
@@ -190,7 +227,23 @@ Describe 'Against the simulator' {
             $report.PSObject.TypeNames[0] | Should -Be 'VmRotate.Report'
             $report.ok | Should -BeTrue
             $report.created | Should -BeLike 'zz_avocado2-01-*'
-            $report.snapshot_removed | Should -BeTrue
+            $report.SnapshotRemoved | Should -BeTrue
+            # PascalCase properties, and times as DateTime (UTC) on both editions.
+            $report.PSObject.Properties.Name | Should -Contain 'DryRun'
+            $report.PSObject.Properties.Name | Should -Not -Contain 'dry_run'
+            $report.Started | Should -BeOfType ([datetime])
+            $report.Finished.Kind | Should -Be 'Utc'
+            $report.Plan.NewClone | Should -Be $report.Created
+        }
+
+        It 'backs up Get-VM-style objects from the pipeline with -WhatIf' {
+            $output = [pscustomobject]@{ Name = 'avocado2' } | Invoke-VmrBackup -Datastore $script:Datastores -WhatIf
+            $output | Should -BeNullOrEmpty
+        }
+
+        It 'unlocks a VM that holds no lock without removing anything' {
+            @(Unlock-VmrBackup avocado2 -Confirm:$false) | Should -HaveCount 0
+            @([pscustomobject]@{ Name = 'avocado2' } | Unlock-VmrBackup -WhatIf) | Should -HaveCount 0
         }
 
         It 'lists the backup' {
@@ -198,6 +251,7 @@ Describe 'Against the simulator' {
             $backups | Should -HaveCount 1
             $backups[0].Slot | Should -Be 1
             $backups[0].Marked | Should -BeTrue
+            $backups[0].Created | Should -BeOfType ([datetime])
             $backups[0].Datastore | Should -BeIn $script:Datastores
         }
 

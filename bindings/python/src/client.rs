@@ -4,13 +4,12 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use vmrotate::vsphere_client::{self, Password};
 use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions};
 
 use crate::convert::{choice, from_datetime, from_python};
-use crate::errors::to_py_err;
+use crate::errors::{config_error, to_py_err};
 use crate::events;
 use crate::policy::slot_count;
 use crate::reports::{Report, RestoreReport, RunReport, VmBackups};
@@ -53,13 +52,13 @@ pub(crate) fn connect(
     options.thumbprint = thumbprint
         .map(str::parse)
         .transpose()
-        .map_err(|error| PyValueError::new_err(format!("invalid thumbprint: {error}")))?;
+        .map_err(|error| config_error(format!("invalid thumbprint: {error}")))?;
     options.ca_file = ca_file;
     options.insecure = insecure;
     options.session_cookie = session_cookie
         .map(str::parse)
         .transpose()
-        .map_err(|error| PyValueError::new_err(format!("invalid session cookie: {error}")))?;
+        .map_err(|error| config_error(format!("invalid session cookie: {error}")))?;
     Client::connect(py, &options)
 }
 
@@ -289,11 +288,7 @@ impl Client {
         on_event: Option<Py<PyAny>>,
     ) -> PyResult<RunReport> {
         let jobs: Vec<JobConfig> = from_python("jobs", &jobs)?;
-        for (index, job) in jobs.iter().enumerate() {
-            job.validate().map_err(|error| {
-                PyValueError::new_err(format!("job {} ({}): {error}", index + 1, job.vm))
-            })?;
-        }
+        vmrotate::validate_jobs(&jobs).map_err(|error| to_py_err(py, &error))?;
         let options = run_options(parallel, dry_run, at)?;
         self.run_job(py, on_event, |session, sink| async move {
             vmrotate::backup_all(&session, &jobs, &options, sink).await

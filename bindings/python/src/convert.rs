@@ -3,10 +3,12 @@
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
+
+use crate::errors::config_error;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as NameError, StrDeserializer};
@@ -50,8 +52,7 @@ pub(crate) fn from_python<T: DeserializeOwned>(
             ))
         })?
         .extract()?;
-    serde_json::from_str(&json)
-        .map_err(|error| PyValueError::new_err(format!("invalid {what}: {error}")))
+    serde_json::from_str(&json).map_err(|error| config_error(format!("invalid {what}: {error}")))
 }
 
 /// The enum value named `name` in snake case, as in jobs files (e.g. `"compat"`, `"linked"`).
@@ -60,7 +61,7 @@ pub(crate) fn from_python<T: DeserializeOwned>(
 /// `ValueError` naming the accepted names.
 pub(crate) fn choice<T: DeserializeOwned>(what: &str, name: &str) -> PyResult<T> {
     T::deserialize(StrDeserializer::<NameError>::new(name))
-        .map_err(|error| PyValueError::new_err(format!("invalid {what} {name:?}: {error}")))
+        .map_err(|error| config_error(format!("invalid {what} {name:?}: {error}")))
 }
 
 /// `timestamp` as an aware `datetime.datetime` in UTC (to the microsecond).
@@ -86,7 +87,7 @@ pub(crate) fn to_datetime(py: Python<'_>, timestamp: Timestamp) -> PyResult<Boun
 pub(crate) fn from_datetime(what: &str, value: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
     let text = aware_isoformat(what, value)?;
     text.parse()
-        .map_err(|error| PyValueError::new_err(format!("invalid {what} {text}: {error}")))
+        .map_err(|error| config_error(format!("invalid {what} {text}: {error}")))
 }
 
 /// An aware `datetime.datetime` as ISO 8601 text with its UTC offset (`isoformat()`).
@@ -101,7 +102,7 @@ pub(crate) fn aware_isoformat(what: &str, value: &Bound<'_, PyAny>) -> PyResult<
         )));
     }
     if value.call_method0("utcoffset")?.is_none() {
-        return Err(PyValueError::new_err(format!(
+        return Err(config_error(format!(
             "{what} has no time zone: pass an aware datetime, e.g. \
              datetime(2019, 9, 25, 2, 41, tzinfo=timezone.utc)"
         )));
@@ -117,4 +118,13 @@ fn datetime_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 fn utc_zone(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     static TIMEZONE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     TIMEZONE.import(py, "datetime", "timezone")?.getattr("utc")
+}
+
+/// Whether `a` and `b` hold the same data, compared as their JSON (`to_dict()`), so result
+/// objects compare equal by value.
+pub(crate) fn same_data<T: Serialize>(a: &T, b: &T) -> bool {
+    match (serde_json::to_value(a), serde_json::to_value(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }

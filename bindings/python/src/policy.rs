@@ -1,10 +1,9 @@
 //! The offline rotation policy: `SlotRotation(...).plan(names, stamp=...)` and its `Plan`.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use vmrotate::rotation_core::{self, Mode, Stamp};
 
-use crate::convert::{choice, to_python};
+use crate::convert::{choice, same_data, to_python};
 use crate::errors::plan_error;
 
 /// The slot rotation of one VM's clones, named `<prefix><key>-<NN>-<yyyyMMddHHmm>`: `slots`
@@ -24,6 +23,8 @@ pub(crate) struct SlotRotation(rotation_core::SlotRotation);
 #[pymethods]
 impl SlotRotation {
     #[new]
+    // The defaults are vmrotate::DEFAULT_PREFIX and DEFAULT_SLOTS, written out so the
+    // signature shows them; keep them equal.
     #[pyo3(signature = (key, *, prefix = "zz_", slots = 4, mode = "safe"))]
     fn new(py: Python<'_>, key: &str, prefix: &str, slots: i64, mode: &str) -> PyResult<Self> {
         let mode: Mode = choice("mode", mode)?;
@@ -37,12 +38,13 @@ impl SlotRotation {
     /// that exist now, given by name (every VM of the inventory may be given: only this
     /// rotation's clones count). Changes nothing anywhere.
     #[pyo3(signature = (names, *, stamp = None))]
-    fn plan(&self, names: Vec<String>, stamp: Option<&str>) -> PyResult<Plan> {
+    fn plan(&self, py: Python<'_>, names: Vec<String>, stamp: Option<&str>) -> PyResult<Plan> {
         let stamp = match stamp {
-            Some(text) => text.parse(),
-            None => Stamp::from_datetime(jiff::ZonedDateTime::now().datetime()),
-        }
-        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+            Some(text) => text
+                .parse::<Stamp>()
+                .map_err(|error| plan_error(py, error.to_string()))?,
+            None => vmrotate::default_stamp().map_err(|error| plan_error(py, error.to_string()))?,
+        };
         Ok(Plan(self.0.plan(names, stamp)))
     }
 
@@ -113,6 +115,13 @@ impl From<rotation_core::Plan> for Plan {
 
 #[pymethods]
 impl Plan {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// The mode that made the plan: `"safe"` or `"compat"`.
     #[getter]
     fn mode(&self) -> String {
@@ -184,6 +193,13 @@ pub(crate) struct Action(rotation_core::Action);
 
 #[pymethods]
 impl Action {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// `"create"` or `"delete"`.
     #[getter]
     fn op(&self) -> &'static str {

@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 
-use crate::convert::{to_datetime, to_python};
+use crate::convert::{same_data, to_datetime, to_python};
 use crate::policy::Plan;
 use crate::retention::RetentionDecision;
 
@@ -20,6 +20,13 @@ impl From<vmrotate::Report> for Report {
 
 #[pymethods]
 impl Report {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// The VM, as the job names it.
     #[getter]
     fn vm(&self) -> &str {
@@ -132,6 +139,13 @@ impl From<vmrotate::RunReport> for RunReport {
 
 #[pymethods]
 impl RunReport {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// Whether every VM's run succeeded.
     #[getter]
     fn ok(&self) -> bool {
@@ -168,17 +182,48 @@ pub(crate) struct ErrorReport(vmrotate::ErrorReport);
 
 #[pymethods]
 impl ErrorReport {
-    /// What kind of failure: `config`, `not_found`, `ambiguous`, `preflight`, `login`,
-    /// `locked`, `refused`, `verify`, `incomplete` or `vsphere` (see `VmRotateError.kind`).
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
+    /// What kind of failure: `config`, `not_found`, `ambiguous`, `preflight`, `login`, `tls`,
+    /// `locked`, `refused`, `verify`, `incomplete`, `timeout` or `vsphere` (see
+    /// `VmRotateError.kind`).
     #[getter]
-    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_python(py, &self.0.kind)
+    fn kind(&self) -> &'static str {
+        self.0.kind.name()
     }
 
     /// What went wrong and what to do, in one message.
     #[getter]
     fn message(&self) -> &str {
         &self.0.message
+    }
+
+    /// The vim25 type of the server's fault behind it, e.g. `"InvalidLogin"`, else `None`.
+    #[getter]
+    fn fault_type(&self) -> Option<&str> {
+        self.0.fault.as_deref()
+    }
+
+    /// `fault_type` and its ancestors up to `"MethodFault"`; empty without a fault.
+    #[getter]
+    fn fault_ancestors(&self) -> Vec<String> {
+        self.0.fault_ancestors.clone()
+    }
+
+    /// The SHA-256 thumbprint of a server certificate that was rejected, else `None`.
+    #[getter]
+    fn seen_thumbprint(&self) -> Option<&str> {
+        self.0.seen_thumbprint.as_deref()
+    }
+
+    /// The failure as plain data, as in a report's `error`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0)
     }
 
     fn __repr__(&self) -> String {
@@ -198,6 +243,13 @@ impl From<vmrotate::VmBackups> for VmBackups {
 
 #[pymethods]
 impl VmBackups {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// The VM (the key in its clones' names).
     #[getter]
     fn vm(&self) -> &str {
@@ -254,6 +306,13 @@ pub(crate) struct Generation(vmrotate::Generation);
 
 #[pymethods]
 impl Generation {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// The clone's name.
     #[getter]
     fn name(&self) -> &str {
@@ -331,6 +390,13 @@ impl From<vmrotate::RestoreReport> for RestoreReport {
 
 #[pymethods]
 impl RestoreReport {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// The restored VM's name.
     #[getter]
     fn vm(&self) -> &str {

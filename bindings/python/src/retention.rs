@@ -5,14 +5,14 @@
 //! flavor's rules and the zone are checked exactly as `vmrotate backup --keep-daily ...` checks
 //! them.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use vmrotate::RetentionConfig;
-use vmrotate::rotation_core::retention::{self, Decision, Flavor, Rules, Snapshot};
+use vmrotate::rotation_core::retention::{Decision, Flavor, Rules, Snapshot};
 
-use crate::convert::{aware_isoformat, choice, to_python};
-use crate::errors::plan_error;
+use crate::convert::{aware_isoformat, choice, same_data, to_python};
+use crate::errors::{config_error, plan_error};
 
 /// The keys a snapshot `dict` may have.
 const SNAPSHOT_KEYS: [&str; 5] = ["id", "time", "tags", "protected", "partial"];
@@ -42,7 +42,7 @@ const SNAPSHOT_KEYS: [&str; 5] = ["id", "time", "tags", "protected", "partial"];
 /// (['tue', 'mon'], ['tue-early'])
 #[pyclass(module = "vmrotate", frozen)]
 pub(crate) struct Retention {
-    policy: retention::Retention,
+    /// Checked when built: `policy()` succeeds.
     config: RetentionConfig,
 }
 
@@ -125,10 +125,10 @@ impl Retention {
             rules,
             zone,
         };
-        let policy = config
+        config
             .policy()
             .map_err(|error| plan_error(py, error.to_string()))?;
-        Ok(Self { policy, config })
+        Ok(Self { config })
     }
 
     /// Decides which snapshots to keep and which to remove, as the flavor's tool would when
@@ -154,7 +154,7 @@ impl Retention {
             Some(now) => {
                 let text = time_text("now", now)?;
                 text.parse().map_err(|error| {
-                    PyValueError::new_err(format!(
+                    config_error(format!(
                         "now {text:?} is not an RFC 3339 time with an offset ({error}); write \
                          it like \"2024-06-01T12:00:00Z\""
                     ))
@@ -162,8 +162,8 @@ impl Retention {
             }
             None => jiff::Timestamp::now(),
         };
-        self.policy
-            .apply(&snapshots, now)
+        self.config
+            .decide(&snapshots, now)
             .map(RetentionDecision::from)
             .map_err(|error| plan_error(py, error.to_string()))
     }
@@ -224,7 +224,7 @@ fn snapshot_from_python(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Sn
     for key in fields.keys() {
         let key: String = key.extract()?;
         if !SNAPSHOT_KEYS.contains(&key.as_str()) {
-            return Err(PyValueError::new_err(format!(
+            return Err(config_error(format!(
                 "a snapshot has the unknown key {key:?}: use only {}",
                 SNAPSHOT_KEYS.join(", ")
             )));
@@ -232,7 +232,7 @@ fn snapshot_from_python(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Sn
     }
     let required = |key: &str| {
         fields.get_item(key)?.ok_or_else(|| {
-            PyValueError::new_err(format!(
+            config_error(format!(
                 "a snapshot has no {key:?}: give each one an id and a time"
             ))
         })
@@ -281,6 +281,13 @@ impl From<Decision> for RetentionDecision {
 
 #[pymethods]
 impl RetentionDecision {
+    /// Equal when the data is (what `to_dict()` returns).
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other
+            .cast::<Self>()
+            .is_ok_and(|other| same_data(&self.0, &other.get().0))
+    }
+
     /// The ids to keep, newest first.
     #[getter]
     fn keep(&self) -> Vec<String> {

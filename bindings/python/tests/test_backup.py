@@ -80,7 +80,13 @@ def test_report_to_dict_matches_the_cli_json_schema(client: vmrotate.Client) -> 
     assert set(run_data) == documented_fields("Run report") == {"ok", "reports"}
     assert set(run_data["reports"][0]) == set(data)
     failed = client.backup("no-such-vm", [DURIAN]).to_dict()
-    assert set(failed["error"]) == documented_fields("Error") == {"kind", "message"}
+    assert set(failed["error"]) == documented_fields("Error") == {
+        "kind",
+        "message",
+        "fault",
+        "fault_ancestors",
+        "seen_thumbprint",
+    }
 
 
 def test_a_dry_run_changes_nothing(client: vmrotate.Client) -> None:

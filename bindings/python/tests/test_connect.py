@@ -67,7 +67,8 @@ def test_an_untrusted_certificate_is_a_tls_error_with_its_thumbprint(
         vmrotate.connect(simulator.url, username=simulator.username, password=simulator.password)
     assert raised.value.seen_thumbprint == simulator.certificate.sha256
     assert simulator.certificate.sha256 in str(raised.value)
-    assert raised.value.kind == "vsphere"
+    assert raised.value.kind == "tls"
+    assert isinstance(raised.value, vmrotate.VsphereError)
 
 
 def test_insecure_connections_are_warned_about_in_python_logging(

@@ -71,8 +71,11 @@ pub enum RetentionError {
         flavor: Flavor,
     },
 
-    /// The zone does not match where the flavor's tool buckets snapshots.
-    #[error("{flavor} does not bucket snapshots in the given zone: {}", zone_hint(.flavor))]
+    /// [`Zone::SnapshotOffset`](super::Zone::SnapshotOffset) for a flavor whose tool buckets
+    /// in one time zone (borg, PBS).
+    #[error(
+        "{flavor} does not bucket snapshots in their own UTC offsets: it uses the local time zone of the machine that prunes; pass Zone::TimeZone with that zone"
+    )]
     ZoneMismatch {
         /// The flavor the zone was given for.
         flavor: Flavor,
@@ -108,13 +111,4 @@ pub enum RetentionError {
         /// `"protected"` or `"partial"`.
         flag: &'static str,
     },
-}
-
-fn zone_hint(flavor: &Flavor) -> &'static str {
-    match flavor {
-        Flavor::Restic => "restic uses each snapshot's own UTC offset; pass Zone::SnapshotOffset",
-        Flavor::Borg | Flavor::Pbs => {
-            "it uses the local time zone of the machine that prunes; pass Zone::TimeZone with that zone"
-        }
-    }
 }

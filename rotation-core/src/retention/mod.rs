@@ -10,7 +10,7 @@
 //! | rules | each rule counts on its own: one snapshot can be the daily, weekly and monthly pick | rules run secondly → yearly; a snapshot kept by an earlier rule uses up its period without counting | like borg, but a period that already holds a kept snapshot is skipped entirely |
 //! | rule short of its count | keeps the oldest snapshot (`oldest daily snapshot`) | keeps the oldest archive (`daily[oldest] #3`) | keeps nothing more |
 //! | `keep_last` | the last N snapshots | one per second (`--keep-secondly`) | one per second |
-//! | calendar | each snapshot's own UTC offset ([`Zone::SnapshotOffset`]) | the zone of the machine running prune, DST-aware ([`Zone::TimeZone`]) | the server's zone ([`Zone::TimeZone`]) |
+//! | calendar | each snapshot's recorded UTC offset; `keep_within` arithmetic in the zone `forget` runs in ([`Zone::TimeZone`]) for snapshots recorded in it | the zone of the machine running prune, DST-aware ([`Zone::TimeZone`]) | the server's zone ([`Zone::TimeZone`]) |
 //! | `keep_within` | `NyNmNdNh`, calendar arithmetic back from the newest non-future snapshot | `<int>{H,d,w,m,y}` (m = 31 d, y = 365 d) back from now | none |
 //! | extras | `keep_within_{hourly,…,yearly}`, `keep_tags` | `keep_secondly`, `keep_minutely`, `keep_13weekly`, `keep_3monthly` | `protected` and `partial` snapshots |
 //! | `-1` | unlimited | any negative count is unlimited | not allowed |
@@ -94,9 +94,13 @@ impl fmt::Display for Flavor {
 /// Where calendar periods (days, weeks, …) begin and end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Zone {
-    /// Each snapshot's own UTC offset, as it was recorded (restic).
+    /// Each snapshot's own UTC offset, as it was recorded, as a fixed zone (restic only): what
+    /// restic `forget` does in a zone none of the snapshots were taken in.
     SnapshotOffset,
-    /// One time zone for all snapshots, with its DST rules (borg, PBS).
+    /// One time zone, with its DST rules: borg and PBS bucket every snapshot in it; restic
+    /// `forget` running in it buckets by each snapshot's recorded offset, and computes
+    /// `keep_within*` in this zone for a snapshot whose offset is the zone's at that instant
+    /// (one taken in the zone), in a fixed zone of its offset otherwise.
     TimeZone(TimeZone),
 }
 
@@ -108,7 +112,8 @@ pub struct Retention {
 
 #[derive(Debug, Clone)]
 enum Engine {
-    Restic(restic::Policy),
+    /// `None`: each snapshot's own offset.
+    Restic(restic::Policy, Option<TimeZone>),
     Borg(borg::Policy, TimeZone),
     Pbs(pbs::Policy, TimeZone),
 }
@@ -119,8 +124,8 @@ impl Retention {
     /// # Errors
     ///
     /// A rule the flavor does not have, a count or duration the tool would reject, a policy the
-    /// tool refuses to run (restic and borg with no rule above 0), or a `zone` the flavor does not
-    /// bucket in (restic needs [`Zone::SnapshotOffset`], borg and PBS a [`Zone::TimeZone`]).
+    /// tool refuses to run (restic and borg with no rule above 0), or [`Zone::SnapshotOffset`]
+    /// for borg or PBS (their tools bucket in one time zone).
     ///
     /// ```
     /// use rotation_core::retention::{Flavor, Retention, RetentionError, Rules, Zone};
@@ -131,7 +136,12 @@ impl Retention {
     /// ```
     pub fn new(flavor: Flavor, rules: &Rules, zone: Zone) -> Result<Self, RetentionError> {
         let engine = match (flavor, zone) {
-            (Flavor::Restic, Zone::SnapshotOffset) => Engine::Restic(restic::Policy::new(rules)?),
+            (Flavor::Restic, Zone::SnapshotOffset) => {
+                Engine::Restic(restic::Policy::new(rules)?, None)
+            }
+            (Flavor::Restic, Zone::TimeZone(tz)) => {
+                Engine::Restic(restic::Policy::new(rules)?, Some(tz))
+            }
             (Flavor::Borg, Zone::TimeZone(tz)) => Engine::Borg(borg::Policy::new(rules)?, tz),
             (Flavor::Pbs, Zone::TimeZone(tz)) => Engine::Pbs(pbs::Policy::new(rules)?, tz),
             (flavor, _) => return Err(RetentionError::ZoneMismatch { flavor }),
@@ -142,7 +152,7 @@ impl Retention {
     /// The flavor this policy was built for.
     pub fn flavor(&self) -> Flavor {
         match self.engine {
-            Engine::Restic(_) => Flavor::Restic,
+            Engine::Restic(..) => Flavor::Restic,
             Engine::Borg(..) => Flavor::Borg,
             Engine::Pbs(..) => Flavor::Pbs,
         }
@@ -166,9 +176,9 @@ impl Retention {
         reject_duplicate_ids(snapshots)?;
         let sorted = newest_first(snapshots);
         let ledger = match &self.engine {
-            Engine::Restic(policy) => {
+            Engine::Restic(policy, tz) => {
                 reject_pbs_flags(Flavor::Restic, snapshots)?;
-                policy.decide(&sorted, now)
+                policy.decide(&sorted, now, tz.as_ref())
             }
             Engine::Borg(policy, tz) => {
                 reject_pbs_flags(Flavor::Borg, snapshots)?;

@@ -6,10 +6,17 @@
 //! several rules at once. The `keep_within*` rules measure back from the newest snapshot that is
 //! not in the future, with calendar arithmetic; `keep_within_*` keep the newest snapshot of each
 //! bucket inside that window, without a count. `keep_tags` keeps every snapshot with all tags of
-//! one of its lists. Buckets use each snapshot's own offset.
+//! one of its lists.
+//!
+//! Buckets use each snapshot's calendar fields in its recorded UTC offset. restic reads a
+//! snapshot's time with Go's rule: when the recorded offset is the offset of the zone `forget`
+//! runs in at that instant, the time is in that zone, otherwise in a fixed zone of the recorded
+//! offset. That zone matters to `keep_within*`, whose calendar arithmetic crosses DST changes
+//! in the former case and not in the latter; [`Zone::SnapshotOffset`](super::Zone) is a
+//! `forget` run in a zone none of the snapshots match.
 
 use jiff::Timestamp;
-use jiff::tz::Offset;
+use jiff::tz::TimeZone;
 
 use super::bucket::{Period, PeriodKey};
 use super::decision::Ledger;
@@ -99,20 +106,34 @@ impl Policy {
         Ok(policy)
     }
 
-    /// Marks what to keep among `sorted` (newest first) when run at `now`.
-    pub(super) fn decide(&self, sorted: &[&Snapshot], now: Timestamp) -> Ledger {
-        let (anchor, offset) = sorted
+    /// Marks what to keep among `sorted` (newest first) when run at `now` in `zone` (`None`:
+    /// a zone no snapshot's offset matches).
+    pub(super) fn decide(
+        &self,
+        sorted: &[&Snapshot],
+        now: Timestamp,
+        zone: Option<&TimeZone>,
+    ) -> Ledger {
+        let zone_of = |snapshot: &Snapshot| {
+            let offset = snapshot.time.offset();
+            match zone {
+                Some(zone) if zone.to_offset(snapshot.time.timestamp()) == offset => zone.clone(),
+                _ => TimeZone::fixed(offset),
+            }
+        };
+        let (anchor, anchor_zone) = sorted
             .iter()
-            .map(|snapshot| &snapshot.time)
-            .find(|time| time.timestamp() < now)
-            .map_or((GO_ZERO_TIME, Offset::UTC), |time| {
-                (time.timestamp(), time.offset())
+            .find(|snapshot| snapshot.time.timestamp() < now)
+            .map_or((GO_ZERO_TIME, TimeZone::UTC), |snapshot| {
+                (snapshot.time.timestamp(), zone_of(snapshot))
             });
-        let within = self.within.map(|span| (span, span.before(anchor, offset)));
+        let within = self
+            .within
+            .map(|span| (span, span.before(anchor, &anchor_zone)));
         let window_cutoffs: Vec<_> = self
             .windowed
             .iter()
-            .map(|(_, span)| span.before(anchor, offset))
+            .map(|(_, span)| span.before(anchor, &anchor_zone))
             .collect();
         let mut counted_state = vec![(0_u64, None::<Bucket>); self.counted.len()];
         let mut windowed_last = vec![None::<PeriodKey>; self.windowed.len()];
@@ -217,7 +238,7 @@ mod tests {
     fn decide(rules: &Rules, snapshots: &[Snapshot], now: &str) -> Ledger {
         let policy = Policy::new(rules).expect("valid policy");
         let sorted: Vec<&Snapshot> = snapshots.iter().collect();
-        policy.decide(&sorted, now.parse().expect("now"))
+        policy.decide(&sorted, now.parse().expect("now"), None)
     }
 
     fn snapshot(id: &str, time: &str) -> Snapshot {

@@ -2,15 +2,15 @@
 
 use std::fmt;
 
-use jiff::civil::Date;
-use jiff::tz::Offset;
+use jiff::civil::{Date, DateTime};
+use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
 
 /// restic's duration `NyNmNdNh`, e.g. `1y2m3d4h`; a repeated unit overrides the earlier one.
 ///
-/// It is subtracted with calendar arithmetic in the anchor's own offset, the way Go's
-/// `AddDate` does it: months first, then days rolling over month ends, then hours as elapsed
-/// time. So 2024-03-31 minus `1m` is "2024-02-31", which is 2024-03-02.
+/// It is subtracted with calendar arithmetic in the anchor's zone, the way Go's `AddDate` does
+/// it: months first, then days rolling over month ends, then hours as elapsed time. So
+/// 2024-03-31 minus `1m` is "2024-02-31", which is 2024-03-02.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct CalendarSpan {
     years: i64,
@@ -70,10 +70,10 @@ impl CalendarSpan {
         .then_some(span))
     }
 
-    /// The instant this span before `anchor`, calendar fields taken in `offset`; `None` when that
+    /// The instant this span before `anchor`, calendar fields taken in `zone`; `None` when that
     /// lies before the earliest representable time (so every snapshot is after it).
-    pub(super) fn before(self, anchor: Timestamp, offset: Offset) -> Option<Timestamp> {
-        let local = offset.to_datetime(anchor);
+    pub(super) fn before(self, anchor: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+        let local = zone.to_datetime(anchor);
         let month_index = (i64::from(local.year()) * 12 + i64::from(local.month()) - 1)
             .checked_sub(self.years.checked_mul(12)?.checked_add(self.months)?)?;
         let year = i16::try_from(month_index.div_euclid(12)).ok()?;
@@ -86,12 +86,25 @@ impl CalendarSpan {
             .checked_add(SignedDuration::from_secs(day_offset.checked_mul(86_400)?))
             .ok()?;
         let elapsed_hours = SignedDuration::from_secs(self.hours.checked_mul(3_600)?);
-        offset
-            .to_timestamp(shifted)
-            .ok()?
+        go_local_to_timestamp(zone, shifted)?
             .checked_sub(elapsed_hours)
             .ok()
     }
+}
+
+/// The instant of a civil time in `zone` as Go's `time.Date` picks it: the offset in effect at
+/// the civil time read as UTC, unless the result falls outside that offset's period, then the
+/// offset in effect at that result. In a skipped hour this is the later offset's reading; in a
+/// repeated hour it is the earlier instant west of Greenwich and the later one east of it
+/// (jiff's "compatible" rule always takes the earlier).
+fn go_local_to_timestamp(zone: &TimeZone, civil: DateTime) -> Option<Timestamp> {
+    let as_utc = Offset::UTC.to_timestamp(civil).ok()?;
+    let guess = as_utc
+        .checked_sub(SignedDuration::from(zone.to_offset(as_utc)))
+        .ok()?;
+    as_utc
+        .checked_sub(SignedDuration::from(zone.to_offset(guess)))
+        .ok()
 }
 
 /// Prints the span the way restic does: non-zero fields in the order y, m, d, h (`1y1m1d`).
@@ -175,7 +188,7 @@ mod tests {
 
     #[test]
     fn restic_months_roll_over_short_months_like_go_add_date() {
-        let cutoff = span("1m").before(ts("2024-03-31T10:00:00Z"), Offset::UTC);
+        let cutoff = span("1m").before(ts("2024-03-31T10:00:00Z"), &TimeZone::UTC);
         assert_eq!(cutoff, Some(ts("2024-03-02T10:00:00Z")));
     }
 
@@ -183,9 +196,26 @@ mod tests {
     fn restic_arithmetic_uses_the_anchor_offset_and_hours_are_elapsed_time() {
         // 2024-03-01T00:30+02:00 is 2024-02-29T22:30Z; one month back in +02:00 is
         // 2024-02-01T00:30+02:00, then 1 hour earlier.
-        let offset = Offset::from_hours(2).expect("offset");
-        let cutoff = span("1m1h").before(ts("2024-02-29T22:30:00Z"), offset);
+        let zone = TimeZone::fixed(Offset::from_hours(2).expect("offset"));
+        let cutoff = span("1m1h").before(ts("2024-02-29T22:30:00Z"), &zone);
         assert_eq!(cutoff, Some(ts("2024-01-31T21:30:00Z")));
+    }
+
+    #[test]
+    fn restic_arithmetic_in_a_zone_crosses_dst_like_go_add_date() {
+        let berlin = TimeZone::get("Europe/Berlin").expect("tzdata");
+        // 2024-04-01 12:00+02:00 minus 3 days is 2024-03-29 12:00 in Berlin, which is +01:00.
+        let cutoff = span("3d").before(ts("2024-04-01T10:00:00Z"), &berlin);
+        assert_eq!(cutoff, Some(ts("2024-03-29T11:00:00Z")));
+        // Landing in the repeated hour: Go takes the later instant east of Greenwich ...
+        let cutoff = span("1d").before(ts("2024-10-28T01:30:00Z"), &berlin);
+        assert_eq!(cutoff, Some(ts("2024-10-27T01:30:00Z")));
+        // ... and the earlier one west of it; in the skipped hour, the later offset's reading.
+        let new_york = TimeZone::get("America/New_York").expect("tzdata");
+        let cutoff = span("1d").before(ts("2024-11-04T06:30:00Z"), &new_york);
+        assert_eq!(cutoff, Some(ts("2024-11-03T05:30:00Z")));
+        let cutoff = span("1d").before(ts("2024-04-01T00:30:00Z"), &berlin);
+        assert_eq!(cutoff, Some(ts("2024-03-31T01:30:00Z")));
     }
 
     #[test]
@@ -205,7 +235,7 @@ mod tests {
     #[test]
     fn restic_spans_beyond_the_representable_past_have_no_cutoff() {
         assert_eq!(
-            span("99999y").before(ts("2024-01-01T00:00:00Z"), Offset::UTC),
+            span("99999y").before(ts("2024-01-01T00:00:00Z"), &TimeZone::UTC),
             None
         );
     }

@@ -8,6 +8,8 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using VmRotate.Native;
@@ -43,6 +45,8 @@ internal static class NativeTests
                 Run("logout and dispose", delegate { LogoutAndDispose(client); });
             }
         }
+        Run("TLS: untrusted is a VmrTlsException with the seen thumbprint; ca_file and the pin connect",
+            delegate { Tls(args[1]); });
         Console.WriteLine("{0} passed, {1} failed", passed, failed);
         return failed == 0 ? 0 : 1;
     }
@@ -125,7 +129,55 @@ internal static class NativeTests
     {
         VmrLoginException login = Throws<VmrLoginException>(delegate { VmrClient.Connect(Config(simulator, "not-the-password")); });
         Equal("InvalidLogin", login.Fault);
+        Equal("InvalidLogin,VimFault,MethodFault", string.Join(",", login.FaultAncestors));
+        Equal(null, login.SeenThumbprint);
         Check(!login.Message.Contains("not-the-password"), "the message hides the password: " + login.Message);
+    }
+
+    private static void Tls(string launcher)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "vmrotate-mono-tls-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        string cert = Path.Combine(directory, "cert.pem");
+        string key = Path.Combine(directory, "key.pem");
+        ProcessStartInfo openssl = new ProcessStartInfo("openssl",
+            "req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+            + " -addext subjectAltName=IP:127.0.0.1,DNS:localhost"
+            // Not a CA: rustls refuses a CA certificate as the server's own.
+            + " -addext basicConstraints=critical,CA:FALSE -keyout " + key + " -out " + cert);
+        openssl.UseShellExecute = false;
+        openssl.RedirectStandardError = true;
+        using (Process process = Process.Start(openssl))
+        {
+            process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Check(process.ExitCode == 0, "openssl made a certificate");
+        }
+        string expected;
+        using (SHA256 sha = SHA256.Create())
+        {
+            byte[] hash = sha.ComputeHash(new X509Certificate2(cert).RawData);
+            expected = BitConverter.ToString(hash).Replace("-", ":");
+        }
+        using (Simulator simulator = Simulator.Start(launcher, " -tls-cert " + cert + " -tls-key " + key))
+        {
+            Check(simulator.Url.StartsWith("https://"), "the simulator serves HTTPS: " + simulator.Url);
+            VmrTlsException untrusted = Throws<VmrTlsException>(delegate { VmrClient.Connect(Config(simulator, Simulator.Password)); });
+            Equal("tls", untrusted.Kind);
+            Equal(expected, untrusted.SeenThumbprint);
+            Check(untrusted.Message.Contains(expected), "the message shows the thumbprint: " + untrusted.Message);
+            string trusted = Config(simulator, Simulator.Password).TrimEnd('}') + ",\"ca_file\":" + Quote(cert) + "}";
+            using (VmrClient client = VmrClient.Connect(trusted))
+            {
+                Check(client != null, "connected with ca_file");
+            }
+            string pinned = Config(simulator, Simulator.Password).TrimEnd('}') + ",\"thumbprint\":" + Quote(expected) + "}";
+            using (VmrClient client = VmrClient.Connect(pinned))
+            {
+                Check(client != null, "connected with the pinned thumbprint");
+            }
+        }
+        Directory.Delete(directory, true);
     }
 
     private static VmrClient Connect(Simulator simulator)
@@ -308,12 +360,17 @@ internal static class NativeTests
 
         public static Simulator Start(string launcher)
         {
+            return Start(launcher, "");
+        }
+
+        public static Simulator Start(string launcher, string extraArguments)
+        {
             string directory = Path.Combine(Path.GetTempPath(), "vmrotate-mono-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(directory);
             string urlFile = Path.Combine(directory, "url");
             ProcessStartInfo start = new ProcessStartInfo(launcher,
                 "-username vmrotate -password " + Password + " -vm-name avocado2 -nfs NFS_durian,NFS_mango -hosts 2"
-                + " -url-file " + urlFile + " -watch-stdin");
+                + " -url-file " + urlFile + " -watch-stdin" + extraArguments);
             start.UseShellExecute = false;
             start.RedirectStandardInput = true;
             start.RedirectStandardOutput = true;

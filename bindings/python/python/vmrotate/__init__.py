@@ -19,14 +19,14 @@ and so does time-based retention, in the semantics of restic, borg or Proxmox Ba
     retention = vmrotate.Retention("borg", keep_daily=7, keep_weekly=4, zone="Europe/Berlin")
     decision = retention.apply([{"id": "a", "time": "2024-06-03T02:00:00+02:00"}])
 
-Errors are ``VmRotateError`` and its subclasses (below); invalid arguments raise
-``ValueError`` or ``TypeError``. Rust log records go to the ``logging`` logger ``vmrotate``.
+Errors are ``VmRotateError`` and its subclasses, one per error kind (below); invalid
+arguments raise ``ConfigError`` (a ``ValueError``) or ``TypeError``. Rust log records go to the ``logging`` logger ``vmrotate``.
 The work is done by the Rust library ``vmrotate``; this package only wraps it.
 """
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 from ._native import (
     Action,
@@ -48,14 +48,20 @@ from ._native import (
 
 __all__ = [
     "Action",
+    "AmbiguousError",
     "Client",
+    "ConfigError",
     "ErrorReport",
     "FaultError",
+    "IncompleteError",
+    "LockedError",
     "Generation",
     "LoginError",
     "NotFoundError",
     "Plan",
     "PlanError",
+    "PreflightError",
+    "RefusedError",
     "Report",
     "RestoreReport",
     "Retention",
@@ -65,7 +71,9 @@ __all__ = [
     "TaskTimeoutError",
     "TlsError",
     "VmBackups",
+    "VerifyError",
     "VmRotateError",
+    "VsphereError",
     "__version__",
     "connect",
     "from_env",
@@ -75,69 +83,123 @@ __all__ = [
 class VmRotateError(Exception):
     """A vmrotate operation failed; the message says what went wrong and what to do.
 
-    ``kind`` sorts the failure as the JSON reports do: ``"not_found"``, ``"ambiguous"``,
-    ``"preflight"``, ``"login"``, ``"locked"``, ``"refused"``, ``"verify"``, ``"incomplete"``,
-    ``"config"`` or ``"vsphere"`` (any other failure of the server or the connection).
+    Each error kind has its own subclass; ``kind`` names it as the JSON reports do:
+    ``"config"`` (:class:`ConfigError`), ``"not_found"``, ``"ambiguous"``, ``"preflight"``,
+    ``"login"``, ``"tls"``, ``"locked"``, ``"refused"``, ``"verify"``, ``"incomplete"``,
+    ``"timeout"`` or ``"vsphere"`` (any other failure of the server or the connection). Every
+    error carries the fields of a report's ``error`` (``ErrorReport``).
     """
 
     kind: str
     """The error kind, as in the ``error.kind`` of JSON reports."""
 
-    def __init__(self, message: str, *, kind: str = "vsphere") -> None:
-        super().__init__(message)
-        self.kind = kind
-
-
-class FaultError(VmRotateError):
-    """The server rejected a call with a vSphere fault (e.g. ``NoPermission``)."""
-
     fault_type: Optional[str]
-    """The fault's vim25 type name, e.g. ``"InvalidLogin"`` (``None`` when there was none)."""
+    """The vim25 type of the server's fault behind the error, e.g. ``"InvalidLogin"``."""
 
-    fault_ancestors: Sequence[str]
-    """The fault's type, then its ancestors up to ``"MethodFault"``."""
+    fault_ancestors: Tuple[str, ...]
+    """``fault_type``, then its ancestors up to ``"MethodFault"`` (empty without a fault)."""
+
+    seen_thumbprint: Optional[str]
+    """The SHA-256 thumbprint of a server certificate that was rejected, to confirm out of band
+    and pass as ``connect(..., thumbprint=...)``; ``None`` otherwise."""
+
+    default_kind = "vsphere"
 
     def __init__(
         self,
         message: str,
         *,
-        kind: str = "vsphere",
+        kind: Optional[str] = None,
         fault_type: Optional[str] = None,
         fault_ancestors: Sequence[str] = (),
+        seen_thumbprint: Optional[str] = None,
     ) -> None:
-        super().__init__(message, kind=kind)
+        super().__init__(message)
+        self.kind = kind if kind is not None else self.default_kind
         self.fault_type = fault_type
         self.fault_ancestors = tuple(fault_ancestors)
-
-
-class LoginError(FaultError):
-    """The server rejected the user name or password (fault ``InvalidLogin``), or the session
-    cookie handed over is no live session (then ``fault_type`` is ``None``)."""
-
-
-class TlsError(VmRotateError):
-    """The server's TLS certificate was rejected, or the TLS handshake failed."""
-
-    seen_thumbprint: Optional[str]
-    """The SHA-256 thumbprint of the certificate the server presented, to confirm out of band
-    and pass as ``connect(..., thumbprint=...)``; ``None`` when no certificate was rejected."""
-
-    def __init__(
-        self, message: str, *, kind: str = "vsphere", seen_thumbprint: Optional[str] = None
-    ) -> None:
-        super().__init__(message, kind=kind)
         self.seen_thumbprint = seen_thumbprint
+
+
+class ConfigError(VmRotateError, ValueError):
+    """A setting or argument is missing or invalid; nothing was changed."""
+
+    default_kind = "config"
+
+
+class PlanError(ConfigError):
+    """A rotation cannot be set up: slots out of range for the mode, an empty key or a
+    malformed stamp; or a retention policy cannot be built or applied: a rule its flavor does
+    not have or rejects, a restic or borg policy without any rule above 0, an unknown zone, a
+    duplicate snapshot id."""
 
 
 class NotFoundError(VmRotateError):
     """A VM, backup, datastore, host, pool or folder named in the arguments does not exist."""
 
+    default_kind = "not_found"
 
-class TaskTimeoutError(VmRotateError):
+
+class AmbiguousError(VmRotateError):
+    """A name or prefix matches several objects where it must match one."""
+
+    default_kind = "ambiguous"
+
+
+class PreflightError(VmRotateError):
+    """A check before the backup failed (datastore unusable or full, name taken)."""
+
+    default_kind = "preflight"
+
+
+class LockedError(VmRotateError):
+    """Another vmrotate run holds the VM's lock (its snapshot)."""
+
+    default_kind = "locked"
+
+
+class RefusedError(VmRotateError):
+    """vmrotate refused an unsafe step, such as deleting a powered-on backup."""
+
+    default_kind = "refused"
+
+
+class VerifyError(VmRotateError):
+    """The new clone could not be verified, so nothing was deleted."""
+
+    default_kind = "verify"
+
+
+class IncompleteError(VmRotateError):
+    """A step failed after others had changed things; the message says what to do."""
+
+    default_kind = "incomplete"
+
+
+class VsphereError(VmRotateError):
+    """The server or the connection to it failed (e.g. fault ``NoPermission``)."""
+
+    default_kind = "vsphere"
+
+
+FaultError = VsphereError
+"""The former name of :class:`VsphereError`."""
+
+
+class LoginError(VsphereError):
+    """The server rejected the user name or password (fault ``InvalidLogin``), or the session
+    cookie handed over is no live session (then ``fault_type`` is ``None``)."""
+
+    default_kind = "login"
+
+
+class TlsError(VsphereError):
+    """The server's TLS certificate was rejected, or the TLS handshake failed."""
+
+    default_kind = "tls"
+
+
+class TaskTimeoutError(VsphereError):
     """A vCenter task or request did not finish in the time allowed."""
 
-
-class PlanError(VmRotateError, ValueError):
-    """A rotation cannot be set up: slots out of range for the mode, or an empty key; or a
-    retention policy cannot be built or applied: a rule its flavor does not have or rejects, a
-    restic or borg policy without any rule above 0, an unknown zone, a duplicate snapshot id."""
+    default_kind = "timeout"
