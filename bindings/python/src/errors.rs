@@ -3,7 +3,7 @@
 //! The exception classes are defined in `vmrotate/__init__.py`: `VmRotateError` (attribute
 //! `kind`, the error kind of the JSON reports) and its subclasses `LoginError`, `TlsError`
 //! (`seen_thumbprint`), `NotFoundError`, `FaultError` (`fault_type`, `fault_ancestors`),
-//! `TaskTimeoutError` and `PlanError`. A missing or invalid setting is a `ValueError`.
+//! `TaskTimeoutError`, `StoppedError` and `PlanError`. A missing or invalid setting is a `ValueError`.
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -55,6 +55,7 @@ fn exception(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
         Some(vmrotate::vsphere_client::Error::Timeout { .. }) => "TaskTimeoutError",
         Some(vmrotate::vsphere_client::Error::NotFound { .. }) => "NotFoundError",
         _ if error.kind() == ErrorKind::NotFound => "NotFoundError",
+        _ if error.kind() == ErrorKind::Stopped => "StoppedError",
         _ => "VmRotateError",
     };
     raise(py, class, error.to_string(), &kwargs, error.kind())

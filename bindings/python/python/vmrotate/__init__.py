@@ -62,6 +62,7 @@ __all__ = [
     "RetentionDecision",
     "RunReport",
     "SlotRotation",
+    "StoppedError",
     "TaskTimeoutError",
     "TlsError",
     "VmBackups",
@@ -77,7 +78,8 @@ class VmRotateError(Exception):
 
     ``kind`` sorts the failure as the JSON reports do: ``"not_found"``, ``"ambiguous"``,
     ``"preflight"``, ``"login"``, ``"locked"``, ``"refused"``, ``"verify"``, ``"incomplete"``,
-    ``"config"`` or ``"vsphere"`` (any other failure of the server or the connection).
+    ``"stopped"``, ``"config"`` or ``"vsphere"`` (any other failure of the server or the
+    connection).
     """
 
     kind: str
@@ -135,6 +137,12 @@ class NotFoundError(VmRotateError):
 
 class TaskTimeoutError(VmRotateError):
     """A vCenter task or request did not finish in the time allowed."""
+
+
+class StoppedError(VmRotateError):
+    """The operation was asked to stop and did, after cleaning up what the message says (kind
+    ``"stopped"``). Ctrl-C itself raises ``KeyboardInterrupt``: a backup stopped by it cleans
+    up first, and its report's ``error.kind`` is ``"stopped"``."""
 
 
 class PlanError(VmRotateError, ValueError):
