@@ -465,3 +465,36 @@ fn cancel_stops_a_backup_mid_clone_and_it_cleans_up() {
     // SAFETY: the client from vmr_client_new, no longer used.
     unsafe { vmr_client_free(client) };
 }
+
+#[test]
+fn cancel_abandons_a_list_with_a_stopped_error() {
+    let delay = Duration::from_secs(3);
+    let simulator = Simulator::builder()
+        .vm_name("avocado2")
+        .method_delay("RetrievePropertiesEx", delay)
+        .start()
+        .expect("the simulator starts");
+    let (reply, client) = connect(&simulator, simulator.password());
+    ok(reply);
+    let shared = Shared(client);
+    let listing = std::thread::spawn(move || {
+        let shared = shared;
+        call(shared.0, &json!({"op": "list"}))
+    });
+    let mut cancelled = json!(0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // Until the list is in flight.
+    while cancelled == json!(0) {
+        assert!(Instant::now() < deadline, "the list never started");
+        std::thread::sleep(Duration::from_millis(20));
+        // SAFETY: a live client, used by the listing thread too (allowed).
+        cancelled = ok(take(unsafe { vmr_cancel(client) }));
+    }
+    let asked = Instant::now();
+    let (kind, _, message) = error(listing.join().expect("the list thread ends"));
+    assert!(asked.elapsed() < delay, "the list was waited out");
+    assert_eq!(kind, "stopped", "{message}");
+    assert!(message.contains("nothing was changed"), "{message}");
+    // SAFETY: the client from vmr_client_new, no longer used.
+    unsafe { vmr_client_free(client) };
+}
