@@ -328,46 +328,29 @@ impl<'a> Run<'a> {
         }
         let source = &survey.source;
         let name = &source.details.name;
-        let deleting = async |run: &mut Self| {
-            let (deleted, outcome) = delete::rotated_out(
-                run,
-                source,
-                &oldest_first(&decision.remove),
-                &survey.selection.generations,
-                crash,
-            )
-            .await;
-            run.record_deleted(deleted);
-            outcome.map_err(|error| error.during(|| format!("pruning the clones of {name}")))
+        let (snapshot, marker) = self.lock(source, decision.remove.len()).await?;
+        let outcome = match lock::confirm(&source.vm, name, &snapshot).await {
+            Ok(()) => {
+                let (deleted, outcome) = delete::rotated_out(
+                    self,
+                    source,
+                    &oldest_first(&decision.remove),
+                    &survey.selection.generations,
+                    crash,
+                )
+                .await;
+                self.record_deleted(deleted);
+                outcome.map_err(|error| error.during(|| format!("pruning the clones of {name}")))
+            }
+            Err(error) => Err(error.during(|| format!("confirming the lock of {name}"))),
         };
-        self.under_lock(source, decision.remove.len(), deleting)
-            .await
+        self.unlock(source, &snapshot, &marker, outcome).await
     }
 
     /// Adds what a delete step did to the report.
     fn record_deleted(&mut self, deleted: delete::Deleted) {
         self.report.deleted.extend(deleted.names);
         self.report.warnings.extend(deleted.warnings);
-    }
-
-    /// Runs `steps` holding the lock of `source` (its snapshot, taken and confirmed first and
-    /// removed after, whatever `steps` did): for prunes, whose deletes must not race a backup.
-    async fn under_lock<F>(
-        &mut self,
-        source: &Source,
-        deletes: usize,
-        steps: F,
-    ) -> Result<(), Error>
-    where
-        F: AsyncFnOnce(&mut Self) -> Result<(), Error>,
-    {
-        let (snapshot, marker) = self.lock(source, deletes).await?;
-        let name = &source.details.name;
-        let outcome = match lock::confirm(&source.vm, name, &snapshot).await {
-            Ok(()) => steps(self).await,
-            Err(error) => Err(error.during(|| format!("confirming the lock of {name}"))),
-        };
-        self.unlock(source, &snapshot, &marker, outcome).await
     }
 
     /// Finds the source VM and the details of the VMs that may be its clones.

@@ -34,6 +34,9 @@ char *vmr_client_new(const char *config_json, VmrClient **out_client);
 
 char *vmr_call(const VmrClient *client, const char *request_json);
 
+/* Asks the calls running on client (on other threads) to stop, returning at once: {"ok": n}. */
+char *vmr_cancel(const VmrClient *client);
+
 char *vmr_client_set_event_callback(const VmrClient *client, VmrEventCallback callback, void *user_data);
 
 void vmr_client_free(VmrClient *client);

@@ -117,6 +117,24 @@ pub unsafe extern "C" fn vmr_call(
     })
 }
 
+/// Asks the calls running on `client` (`vmr_call` on other threads) to stop, and returns at
+/// once; safe from any thread while they run. A backup then cancels its clone task, waits for
+/// it to end, deletes a clone it had not verified, removes its snapshot and replies its run
+/// report with each stopped VM's `error.kind` `"stopped"`; `list`, `restore` and `unlock`
+/// reply an error of kind `stopped`. Calls started later are not affected. Replies
+/// `{"ok": n}`, the number of calls asked to stop.
+///
+/// # Safety
+/// `client` is null or a live client from [`vmr_client_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn vmr_cancel(client: *const VmrClient) -> *mut c_char {
+    respond(|| {
+        // SAFETY: the caller's promise: null or live.
+        let client = unsafe { client_ref(client) }?;
+        Ok(client.cancel())
+    })
+}
+
 /// Delivers `client`'s later progress events to `callback` with `user_data`, instead of
 /// queueing them for the `events` call; a null `callback` goes back to queueing. Replies
 /// `{"ok": null}`.

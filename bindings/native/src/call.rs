@@ -1,11 +1,14 @@
 //! `vmr_call`'s requests, one per library operation, and what each replies.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use vmrotate::vsphere_client::Client;
-use vmrotate::{Event, JobConfig, RestoreReport, RestoreRequest, RunOptions, RunReport, VmBackups};
+use vmrotate::{
+    Event, JobConfig, RestoreReport, RestoreRequest, RunOptions, RunReport, Stop, VmBackups,
+};
 
 use crate::error::AbiError;
 use crate::events::EventHub;
@@ -48,11 +51,13 @@ pub(crate) struct ListRequest {
     prefix: Option<String>,
 }
 
-/// `{"op": "unlock", "vm": ...}`.
+/// `{"op": "unlock", "vm": ..., "force": ...}`: `force` removes a live lock too.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UnlockRequest {
     vm: String,
+    #[serde(default)]
+    force: bool,
 }
 
 /// What a call replies with, by operation.
@@ -74,7 +79,9 @@ pub(crate) enum CallReply {
 }
 
 impl CallRequest {
-    /// Runs the request with `client`, sending progress to `events`.
+    /// Runs the request with `client`, sending progress to `events`, until it ends or `stop`
+    /// is requested: a backup then cleans up and reports each VM's run as `stopped`; a list,
+    /// restore or unlock is abandoned with an error of kind `stopped`.
     ///
     /// # Errors
     /// The library's errors.
@@ -82,14 +89,15 @@ impl CallRequest {
         self,
         client: &Client,
         events: &Arc<EventHub>,
+        stop: &Stop,
     ) -> Result<CallReply, AbiError> {
         Ok(match self {
             CallRequest::Backup(request) => {
-                let defaults = RunOptions::default();
                 let options = RunOptions {
-                    parallel: request.parallel.unwrap_or(defaults.parallel),
+                    parallel: request.parallel.unwrap_or(RunOptions::default().parallel),
                     dry_run: request.dry_run,
                     at: request.at,
+                    stop: stop.clone(),
                 };
                 // An invalid job is refused before anything runs, as the command line and
                 // Python refuse it.
@@ -101,13 +109,18 @@ impl CallRequest {
                 let prefix = request
                     .prefix
                     .unwrap_or_else(|| vmrotate::DEFAULT_PREFIX.to_owned());
-                CallReply::Backups(vmrotate::list_backups(client, &request.vms, &prefix).await?)
+                let listing = vmrotate::list_backups(client, &request.vms, &prefix);
+                CallReply::Backups(until_stopped(stop, "nothing was changed", listing).await?)
             }
-            CallRequest::Restore(request) => {
+            CallRequest::Restore(mut request) => {
+                // The restore stops cooperatively: its copy cancelled, what it made deleted.
+                request.stop = stop.clone();
                 CallReply::Restored(vmrotate::restore(client, &request).await?)
             }
             CallRequest::Unlock(request) => {
-                CallReply::Unlocked(vmrotate::unlock(client, &request.vm).await?)
+                let unlocking = vmrotate::unlock(client, &request.vm, request.force);
+                let left = "a snapshot removal it started may still run in vCenter";
+                CallReply::Unlocked(until_stopped(stop, left, unlocking).await?)
             }
             CallRequest::Events => CallReply::Events(events.drain()),
             CallRequest::Logout => {
@@ -119,6 +132,19 @@ impl CallRequest {
                 CallReply::LoggedOut
             }
         })
+    }
+}
+
+/// The output of `operation`, unless `stop` is requested first: then `operation` is dropped
+/// and the error says so and what it may have `left`.
+async fn until_stopped<T>(
+    stop: &Stop,
+    left: &str,
+    operation: impl Future<Output = Result<T, vmrotate::Error>>,
+) -> Result<T, vmrotate::Error> {
+    tokio::select! {
+        output = operation => output,
+        reason = stop.wait() => Err(vmrotate::Error::Stopped(format!("stopped by {reason}: {left}"))),
     }
 }
 
@@ -153,6 +179,7 @@ mod tests {
             r#"{"jobs": []}"#,
             r#"{"op": "backup", "jobs": [], "dryrun": true}"#,
             r#"{"op": "unlock"}"#,
+            r#"{"op": "unlock", "vm": "avocado2", "force": "yes"}"#,
         ] {
             assert!(serde_json::from_str::<CallRequest>(bad).is_err(), "{bad}");
         }

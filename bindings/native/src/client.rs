@@ -7,6 +7,7 @@ use tokio::runtime::{Builder, Runtime};
 use vmrotate::vsphere_client::Client;
 
 use crate::call::{CallReply, CallRequest};
+use crate::cancel::InFlight;
 use crate::connect::{ConnectRequest, ServerInfo};
 use crate::error::AbiError;
 use crate::events::{EventHub, VmrEventCallback};
@@ -19,10 +20,12 @@ const WORKER_THREADS: usize = 2;
 ///
 /// Each client owns its runtime, so clients are independent of each other and of any runtime
 /// the host process has. Calls block the calling thread; several threads may call one client
-/// at once (e.g. one backs up while another polls events).
+/// at once (e.g. one backs up while another polls events), and any thread may cancel the
+/// calls in flight (`vmr_cancel`).
 pub struct VmrClient {
     client: Client,
     events: Arc<EventHub>,
+    calls: InFlight,
     // Last, so it is dropped after the client whose tasks it runs.
     runtime: Runtime,
 }
@@ -46,6 +49,7 @@ impl VmrClient {
         let client = VmrClient {
             client,
             events: Arc::default(),
+            calls: InFlight::default(),
             runtime,
         };
         Ok((client, info))
@@ -56,8 +60,15 @@ impl VmrClient {
     /// # Errors
     /// The library's errors for the request.
     pub(crate) fn call(&self, request: CallRequest) -> Result<CallReply, AbiError> {
+        let call = self.calls.enter();
         self.runtime
-            .block_on(request.run(&self.client, &self.events))
+            .block_on(request.run(&self.client, &self.events, call.stop()))
+    }
+
+    /// Requests the stop of the calls running on this client (from any thread); returns how
+    /// many there were.
+    pub(crate) fn cancel(&self) -> usize {
+        self.calls.cancel()
     }
 
     /// Delivers later progress events to `callback` (see [`VmrEventCallback`]).

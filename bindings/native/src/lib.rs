@@ -13,6 +13,7 @@
 //! | [`vmr_retention_plan`] | applies a time-based retention policy offline ([`vmrotate::RetentionConfig`]) |
 //! | [`vmr_client_new`] | connects and logs in; the client owns its Tokio runtime |
 //! | [`vmr_call`] | `backup`, `list`, `restore`, `unlock`, `events` (poll), `logout` |
+//! | [`vmr_cancel`] | asks the calls running on a client to stop (from another thread) |
 //! | [`vmr_client_set_event_callback`] | progress events through a callback instead of polling |
 //! | [`vmr_client_free`], [`vmr_string_free`] | give back a client, a reply |
 //!
@@ -36,6 +37,7 @@
 mod abi;
 mod boundary;
 mod call;
+mod cancel;
 mod client;
 mod connect;
 mod error;
@@ -45,8 +47,8 @@ mod reply;
 mod retention;
 
 pub use abi::{
-    VMR_ABI_VERSION, vmr_call, vmr_client_free, vmr_client_new, vmr_client_set_event_callback,
-    vmr_plan, vmr_retention_plan, vmr_string_free, vmr_version,
+    VMR_ABI_VERSION, vmr_call, vmr_cancel, vmr_client_free, vmr_client_new,
+    vmr_client_set_event_callback, vmr_plan, vmr_retention_plan, vmr_string_free, vmr_version,
 };
 pub use client::VmrClient;
 pub use events::VmrEventCallback;

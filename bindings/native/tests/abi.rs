@@ -4,12 +4,13 @@
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use vcsim::Simulator;
 use vmrotate_native::{
-    VmrClient, vmr_call, vmr_client_free, vmr_client_new, vmr_client_set_event_callback, vmr_plan,
-    vmr_retention_plan, vmr_string_free, vmr_version,
+    VmrClient, vmr_call, vmr_cancel, vmr_client_free, vmr_client_new,
+    vmr_client_set_event_callback, vmr_plan, vmr_retention_plan, vmr_string_free, vmr_version,
 };
 
 /// Reads and frees a reply.
@@ -385,7 +386,10 @@ fn a_client_connects_backs_up_lists_restores_and_logs_out() {
     assert_eq!(kind, "refused", "{message}");
 
     assert_eq!(
-        ok(call(client, &json!({"op": "unlock", "vm": "avocado2"}))),
+        ok(call(
+            client,
+            &json!({"op": "unlock", "vm": "avocado2", "force": false})
+        )),
         json!([])
     );
     let (kind, _, _) = error(call(client, &json!({"op": "list", "vms": ["no-such-vm"]})));
@@ -415,6 +419,102 @@ fn a_client_connects_backs_up_lists_restores_and_logs_out() {
     assert_eq!(ok(call(client, &json!({"op": "logout"}))), Value::Null);
     let (kind, _, message) = error(call(client, &json!({"op": "list"})));
     assert_eq!(kind, "vsphere", "{message}");
+    // SAFETY: the client from vmr_client_new, no longer used.
+    unsafe { vmr_client_free(client) };
+}
+
+/// A client pointer another thread may use (the library allows it: clients are `Sync`).
+#[derive(Clone, Copy)]
+struct Shared(*mut VmrClient);
+// SAFETY: `VmrClient` is `Send + Sync`; the tests free it only after joining the threads.
+unsafe impl Send for Shared {}
+
+#[test]
+fn cancel_stops_a_backup_mid_clone_and_it_cleans_up() {
+    let clone_time = Duration::from_secs(6);
+    let simulator = Simulator::builder()
+        .hosts(2)
+        .vm_name("avocado2")
+        .nfs(["NFS_durian", "NFS_mango"])
+        .async_task("CloneVM_Task", clone_time)
+        .start()
+        .expect("the simulator starts");
+    let (reply, client) = connect(&simulator, simulator.password());
+    ok(reply);
+    // SAFETY: a live client; no call runs yet.
+    assert_eq!(ok(take(unsafe { vmr_cancel(client) })), json!(0));
+    let shared = Shared(client);
+    let backing_up = std::thread::spawn(move || {
+        let shared = shared;
+        call(shared.0, &backup_job(false, 22))
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let polled = ok(call(client, &json!({"op": "events"})));
+        if event_names(polled.as_array().expect("an array")).contains(&"snapshot_created") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the backup never took its snapshot"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The clone task runs now.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: a live client, used by the backup thread too (allowed).
+    let cancelled = ok(take(unsafe { vmr_cancel(client) }));
+    let asked = Instant::now();
+    assert_eq!(cancelled, json!(1));
+    let run = ok(backing_up.join().expect("the backup thread ends"));
+    assert!(
+        asked.elapsed() < clone_time - Duration::from_secs(1),
+        "the clone was waited out, not cancelled"
+    );
+    let report = &run["reports"][0];
+    assert_eq!(run["ok"], false);
+    assert_eq!(report["error"]["kind"], "stopped", "{report}");
+    assert_eq!(report["created"], Value::Null, "{report}");
+    assert_eq!(report["snapshot_removed"], true, "{report}");
+    let listed = ok(call(client, &json!({"op": "list", "vms": ["avocado2"]})));
+    assert_eq!(listed[0]["generations"], json!([]), "{listed}");
+    assert_eq!(listed[0]["anomalies"], json!([]), "{listed}");
+    // The next call is not affected by the earlier cancel.
+    let unlocked = ok(call(client, &json!({"op": "unlock", "vm": "avocado2"})));
+    assert_eq!(unlocked, json!([]));
+    // SAFETY: the client from vmr_client_new, no longer used.
+    unsafe { vmr_client_free(client) };
+}
+
+#[test]
+fn cancel_abandons_a_list_with_a_stopped_error() {
+    let delay = Duration::from_secs(3);
+    let simulator = Simulator::builder()
+        .vm_name("avocado2")
+        .method_delay("RetrievePropertiesEx", delay)
+        .start()
+        .expect("the simulator starts");
+    let (reply, client) = connect(&simulator, simulator.password());
+    ok(reply);
+    let shared = Shared(client);
+    let listing = std::thread::spawn(move || {
+        let shared = shared;
+        call(shared.0, &json!({"op": "list"}))
+    });
+    let mut cancelled = json!(0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    // Until the list is in flight.
+    while cancelled == json!(0) {
+        assert!(Instant::now() < deadline, "the list never started");
+        std::thread::sleep(Duration::from_millis(20));
+        // SAFETY: a live client, used by the listing thread too (allowed).
+        cancelled = ok(take(unsafe { vmr_cancel(client) }));
+    }
+    let asked = Instant::now();
+    let (kind, _, message) = error(listing.join().expect("the list thread ends"));
+    assert!(asked.elapsed() < delay, "the list was waited out");
+    assert_eq!(kind, "stopped", "{message}");
+    assert!(message.contains("nothing was changed"), "{message}");
     // SAFETY: the client from vmr_client_new, no longer used.
     unsafe { vmr_client_free(client) };
 }

@@ -78,11 +78,19 @@ namespace VmRotate.Native
                 case "refused": return new VmrRefusedException(fault, message);
                 case "verify": return new VmrVerifyException(fault, message);
                 case "incomplete": return new VmrIncompleteException(fault, message);
+                case "stopped": return new VmrStoppedException(fault, message);
                 case "vsphere": return new VmrServerException(fault, message);
                 case "invalid_request": return new VmrInvalidRequestException(fault, message);
                 default: return new VmrInternalException(kind, fault, message);
             }
         }
+    }
+
+    /// <summary>The request was cancelled (<see cref="VmrClient.Cancel"/>) and stopped; the
+    /// message says what it cleaned up or may have left.</summary>
+    public sealed class VmrStoppedException : VmrException
+    {
+        public VmrStoppedException(string fault, string message) : base("stopped", fault, message) { }
     }
 
     /// <summary>A setting is missing or invalid; nothing was changed.</summary>
@@ -330,17 +338,17 @@ namespace VmRotate.Native
             }
         }
 
-        /// <summary>Runs one request on a worker thread and, until it ends, hands each progress
-        /// event to <paramref name="onEvent"/> on the calling thread (so a PowerShell script
-        /// block may call Write-Progress). Returns the reply's JSON. If onEvent throws (e.g.
-        /// PowerShell stopping on Ctrl+C), the exception propagates at once and the request runs
-        /// to its end in the background, so a backup is never cut off halfway.</summary>
-        public string Call(string requestJson, Action<Dictionary<string, object>> onEvent, int pollMilliseconds)
+        /// <summary>Runs one request on a worker thread and, every <paramref name="pollMilliseconds"/>
+        /// until it ends, hands each progress event to <paramref name="onEvent"/> (may be null)
+        /// and asks <paramref name="stopping"/> (may be null) whether to stop, both on the
+        /// calling thread (so PowerShell script blocks may call Write-Progress and read
+        /// $PSCmdlet.Stopping). When stopping returns true, or either throws (PowerShell stopping
+        /// the pipeline on Ctrl+C), the request is cancelled (<see cref="Cancel"/>) and the call
+        /// waits until it has cleaned up (a backup: its clone task cancelled, an unverified
+        /// clone deleted, its snapshot removed), then returns the reply or rethrows. Returns
+        /// the reply's JSON.</summary>
+        public string Call(string requestJson, Action<Dictionary<string, object>> onEvent, Func<bool> stopping, int pollMilliseconds)
         {
-            if (onEvent == null)
-            {
-                return Call(requestJson);
-            }
             string result = null;
             Exception failure = null;
             Thread worker = new Thread(delegate()
@@ -356,16 +364,67 @@ namespace VmRotate.Native
             });
             worker.IsBackground = true;
             worker.Start();
-            while (!worker.Join(pollMilliseconds))
+            Exception interruption = null;
+            try
             {
-                DeliverEvents(onEvent);
+                while (!worker.Join(pollMilliseconds))
+                {
+                    if (onEvent != null)
+                    {
+                        DeliverEvents(onEvent);
+                    }
+                    if (stopping != null && stopping())
+                    {
+                        break;
+                    }
+                }
+                if (onEvent != null && !worker.IsAlive)
+                {
+                    DeliverEvents(onEvent);
+                }
             }
-            DeliverEvents(onEvent);
+            catch (Exception error)
+            {
+                interruption = error;
+            }
+            // Cancel again until the request ends: the first may come before it is in flight.
+            while (worker.IsAlive)
+            {
+                Cancel();
+                worker.Join(pollMilliseconds);
+            }
+            if (interruption != null)
+            {
+                ExceptionDispatchInfo.Capture(interruption).Throw();
+            }
             if (failure != null)
             {
                 ExceptionDispatchInfo.Capture(failure).Throw();
             }
             return result;
+        }
+
+        /// <summary>Asks the requests running on this client (on other threads) to stop, and
+        /// returns at once with how many there were (vmr_cancel). A backup then cleans up and
+        /// reports each stopped VM with error kind "stopped"; a list, restore or unlock throws
+        /// <see cref="VmrStoppedException"/>.</summary>
+        public int Cancel()
+        {
+            bool added = false;
+            try
+            {
+                handle.DangerousAddRef(ref added);
+                NativeApi api = VmrLibrary.Api;
+                string reply = VmrLibrary.UnwrapText(api, api.Cancel(handle.DangerousGetHandle()));
+                return Convert.ToInt32(VmrJson.Parse(reply), CultureInfo.InvariantCulture);
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
         }
 
         /// <summary>The progress events queued since the last poll, oldest first.</summary>
@@ -535,6 +594,9 @@ namespace VmRotate.Native
         internal delegate IntPtr CallFn(IntPtr client, byte[] requestJson);
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        internal delegate IntPtr CancelFn(IntPtr client);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         internal delegate void FreeClient(IntPtr client);
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
@@ -545,6 +607,7 @@ namespace VmRotate.Native
         public PlanFn RetentionPlan;
         public ClientNewFn ClientNew;
         public CallFn Call;
+        public CancelFn Cancel;
         public FreeClient ClientFree;
         public FreeString StringFree;
 
@@ -557,6 +620,7 @@ namespace VmRotate.Native
             api.RetentionPlan = Function<PlanFn>(library, "vmr_retention_plan");
             api.ClientNew = Function<ClientNewFn>(library, "vmr_client_new");
             api.Call = Function<CallFn>(library, "vmr_call");
+            api.Cancel = Function<CancelFn>(library, "vmr_cancel");
             api.ClientFree = Function<FreeClient>(library, "vmr_client_free");
             api.StringFree = Function<FreeString>(library, "vmr_string_free");
             return api;

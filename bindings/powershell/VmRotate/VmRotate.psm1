@@ -10,7 +10,8 @@ Set-StrictMode -Version 3.0
 # The connection functions use when -Server is not given (Connect-VmrServer sets it).
 $script:DefaultConnection = $null
 
-# How often progress events are polled while a backup runs, in milliseconds.
+# How often a request in progress is polled for progress events and for a stopped pipeline,
+# in milliseconds.
 $script:EventPollMilliseconds = 200
 
 function Get-VmrRuntimeId {
@@ -63,6 +64,7 @@ $script:ErrorCategories = @{
     refused         = [System.Management.Automation.ErrorCategory]::InvalidOperation
     verify          = [System.Management.Automation.ErrorCategory]::InvalidResult
     incomplete      = [System.Management.Automation.ErrorCategory]::OperationStopped
+    stopped         = [System.Management.Automation.ErrorCategory]::OperationStopped
     vsphere         = [System.Management.Automation.ErrorCategory]::ConnectionError
     invalid_request = [System.Management.Automation.ErrorCategory]::InvalidData
 }
@@ -156,19 +158,27 @@ function Resolve-VmrConnection {
 }
 
 function Invoke-VmrRequest {
-    # Sends one request with the connection's client; returns the reply as objects.
+    # Sends one request with the connection's client; returns the reply as objects. Every
+    # function that calls the library does so through here, so stopping the pipeline (Ctrl+C)
+    # cancels any request: the request runs on a worker thread while this thread polls it
+    # (VmrClient.Call with a stopping callback); once the pipeline stops, the poll sees
+    # $PSCmdlet.Stopping (or the script block throws PipelineStoppedException), calls
+    # vmr_cancel and waits until the request has cleaned up (a backup: clone task cancelled,
+    # unverified clone deleted, snapshot removed) before the pipeline ends.
+    [CmdletBinding()]
     param(
         [Parameter(Mandatory)] [object] $Connection,
         [Parameter(Mandatory)] [System.Collections.IDictionary] $Request,
         [scriptblock] $OnEvent
     )
     $json = ConvertTo-VmrRequestJson $Request
-    if ($null -eq $OnEvent) {
-        $reply = $Connection.Client.Call($json)
-    } else {
+    $handler = $null
+    if ($null -ne $OnEvent) {
         $handler = [System.Action[System.Collections.Generic.Dictionary[string, object]]]$OnEvent
-        $reply = $Connection.Client.Call($json, $handler, $script:EventPollMilliseconds)
     }
+    $cmdlet = $PSCmdlet
+    $stopping = [System.Func[bool]] { $cmdlet.Stopping }.GetNewClosure()
+    $reply = $Connection.Client.Call($json, $handler, $stopping, $script:EventPollMilliseconds)
     ConvertFrom-Json -InputObject $reply
 }
 
@@ -717,7 +727,8 @@ function Get-VmrBackup {
 
     .OUTPUTS
     VmRotate.Backup: VM, Name, Slot ($null for a retention clone), Stamp, Created, Datastore,
-    SizeBytes, PowerState, Marked.
+    SizeBytes, PowerState, Marked, State (verified, unverified or failed: only verified clones
+    count as generations).
     #>
     [CmdletBinding()]
     [OutputType('VmRotate.Backup')]
@@ -762,6 +773,7 @@ function Get-VmrBackup {
                     SizeBytes  = $generation.size_bytes
                     PowerState = $generation.power_state
                     Marked     = $generation.marked
+                    State      = $generation.state
                 }
             }
         }
@@ -820,6 +832,10 @@ function Invoke-VmrBackup {
     failure is written as an error. Progress is shown with Write-Progress.
 
     -WhatIf shows each VM's plan (what would be created and deleted) and changes nothing.
+
+    Ctrl+C stops the run cleanly: the clone task is cancelled, a clone not yet verified is
+    deleted and the snapshot removed before the command ends (at most two minutes for the
+    task); VMs not started yet are not started.
 
     .PARAMETER VM
     The VMs to back up (exact names, or prefixes with -VmMatch Prefix).

@@ -15,18 +15,31 @@ BeforeAll {
     $script:Datastores = @('NFS_durian', 'NFS_mango')
     $script:SimulatorFolder = Join-Path ([System.IO.Path]::GetTempPath()) ("vmrotate-pester-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $script:SimulatorFolder | Out-Null
-    $urlFile = Join-Path $script:SimulatorFolder 'url'
-    $start = [System.Diagnostics.ProcessStartInfo]::new($env:VCSIM_BIN)
-    $start.Arguments = "-username vmrotate -password $($script:Password) -vm-name avocado2 -nfs NFS_durian,NFS_mango -hosts 2 -url-file `"$urlFile`" -watch-stdin"
-    $start.UseShellExecute = $false
-    $start.RedirectStandardInput = $true
-    $script:Simulator = [System.Diagnostics.Process]::Start($start)
-    $deadline = (Get-Date).AddSeconds(60)
-    while (-not (Test-Path $urlFile) -or (Get-Item $urlFile).Length -eq 0) {
-        if ($script:Simulator.HasExited -or (Get-Date) -gt $deadline) { throw "The simulator did not start ($env:VCSIM_BIN)." }
-        Start-Sleep -Milliseconds 50
+    function Start-TestSimulator([string] $Name, [string] $ExtraArguments) {
+        # A simulator of the article's setup, with the launcher's $ExtraArguments; its process
+        # and URL.
+        $urlFile = Join-Path $script:SimulatorFolder "$Name.url"
+        $start = [System.Diagnostics.ProcessStartInfo]::new($env:VCSIM_BIN)
+        $start.Arguments = "-username vmrotate -password $($script:Password) -vm-name avocado2 -nfs NFS_durian,NFS_mango -hosts 2 -url-file `"$urlFile`" -watch-stdin $ExtraArguments"
+        $start.UseShellExecute = $false
+        $start.RedirectStandardInput = $true
+        $process = [System.Diagnostics.Process]::Start($start)
+        $deadline = (Get-Date).AddSeconds(60)
+        while (-not (Test-Path $urlFile) -or (Get-Item $urlFile).Length -eq 0) {
+            if ($process.HasExited -or (Get-Date) -gt $deadline) { throw "The simulator did not start ($env:VCSIM_BIN)." }
+            Start-Sleep -Milliseconds 50
+        }
+        [pscustomobject]@{ Process = $process; Url = (Get-Content -Raw $urlFile).Trim() }
     }
-    $script:Url = (Get-Content -Raw $urlFile).Trim()
+
+    function Stop-TestSimulator([System.Diagnostics.Process] $Process) {
+        $Process.StandardInput.Close()
+        if (-not $Process.WaitForExit(10000)) { $Process.Kill() }
+    }
+
+    $started = Start-TestSimulator 'main' ''
+    $script:Simulator = $started.Process
+    $script:Url = $started.Url
 
     function New-TestCredential([string] $Password) {
         $secure = ConvertTo-SecureString $Password -AsPlainText -Force
@@ -36,10 +49,7 @@ BeforeAll {
 
 AfterAll {
     Get-Module VmRotate | Remove-Module -Force
-    if ($script:Simulator) {
-        $script:Simulator.StandardInput.Close()
-        if (-not $script:Simulator.WaitForExit(10000)) { $script:Simulator.Kill() }
-    }
+    if ($script:Simulator) { Stop-TestSimulator $script:Simulator }
     if ($script:SimulatorFolder) { Remove-Item -Recurse -Force $script:SimulatorFolder }
 }
 
@@ -252,6 +262,7 @@ Describe 'Against the simulator' {
             $backups[0].Slot | Should -Be 1
             $backups[0].Marked | Should -BeTrue
             $backups[0].Created | Should -BeOfType ([datetime])
+            $backups[0].State | Should -Be 'verified'
             $backups[0].Datastore | Should -BeIn $script:Datastores
         }
 
@@ -286,5 +297,54 @@ Describe 'Against the simulator' {
             Disconnect-VmrServer
             { Get-VmrBackup avocado2 } | Should -Throw '*Connect-VmrServer*'
         }
+    }
+}
+
+Describe 'Stopping the pipeline (Ctrl+C)' {
+    BeforeAll {
+        # Clones take 6 s and can be cancelled, as on vCenter.
+        $script:CloneSeconds = 6
+        $slow = Start-TestSimulator 'slow' "-async-task CloneVM_Task=$($script:CloneSeconds * 1000)"
+        $script:SlowSimulator = $slow.Process
+        $script:SlowUrl = $slow.Url
+        $script:Watcher = Connect-VmrServer $script:SlowUrl -Credential (New-TestCredential $script:Password) -NotDefault
+    }
+
+    AfterAll {
+        if ($script:Watcher) { Disconnect-VmrServer -Server $script:Watcher }
+        if ($script:SlowSimulator) { Stop-TestSimulator $script:SlowSimulator }
+    }
+
+    It 'cancels a backup mid-clone, which removes its snapshot and leaves no clone' {
+        # Another runspace runs the backup; PowerShell.Stop() stops its pipeline as Ctrl+C does.
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+            param($Module, $Url, $Password)
+            Import-Module $Module
+            $secure = ConvertTo-SecureString $Password -AsPlainText -Force
+            Connect-VmrServer $Url -Credential ([System.Management.Automation.PSCredential]::new('vmrotate', $secure)) | Out-Null
+            Invoke-VmrBackup avocado2 -Datastore NFS_durian, NFS_mango -Utc -Confirm:$false
+        }).AddArgument((Join-Path $script:ModuleFolder 'VmRotate.psd1')).AddArgument($script:SlowUrl).AddArgument($script:Password)
+        $running = $shell.BeginInvoke()
+        try {
+            # The run's snapshot appears as a run_snapshot warning: the clone task runs then.
+            $deadline = (Get-Date).AddSeconds(30)
+            do {
+                if ((Get-Date) -gt $deadline) { throw 'The backup never took its snapshot.' }
+                Start-Sleep -Milliseconds 100
+                $null = Get-VmrBackup avocado2 -Server $script:Watcher -WarningVariable seen -WarningAction SilentlyContinue
+            } until (@($seen | Where-Object { "$_" -like '*vmrotate-run*' }).Count -gt 0)
+            Start-Sleep -Milliseconds 500
+            $stopwatch = [System.Diagnostics.Stopwatch]::StartNew()
+            # Returns once the pipeline has stopped, i.e. once the run has cleaned up.
+            $shell.Stop()
+            $stopwatch.Elapsed.TotalSeconds | Should -BeLessThan ($script:CloneSeconds - 1)
+            $running.IsCompleted | Should -BeTrue
+        } finally {
+            $shell.Dispose()
+        }
+        $backups = @(Get-VmrBackup avocado2 -Server $script:Watcher -WarningVariable left -WarningAction SilentlyContinue)
+        $backups | Should -HaveCount 0
+        @($left) | Should -HaveCount 0
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use vmrotate::vsphere_client::{self, Password};
-use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions};
+use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions, Stop};
 
 use crate::convert::{choice, from_datetime, from_python};
 use crate::errors::{config_error, to_py_err};
@@ -14,7 +14,7 @@ use crate::events;
 use crate::policy::slot_count;
 use crate::reports::{Report, RestoreReport, RunReport, VmBackups};
 use crate::retention::Retention;
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, StopSummary};
 
 /// Connects to vCenter (or ESXi) and logs in, or attaches to an existing session.
 ///
@@ -78,7 +78,15 @@ pub(crate) fn from_env(py: Python<'_>) -> PyResult<Client> {
 /// or call `close()`, to log out.
 ///
 /// Every call releases the interpreter while it waits on the network, so other Python threads
-/// run meanwhile, and one client may be used from several threads. Ctrl-C stops a call.
+/// run meanwhile, and one client may be used from several threads.
+///
+/// Ctrl-C (`KeyboardInterrupt`, or another exception a signal handler raises) stops a call.
+/// `backup`, `backup_all` and `prune` stop cooperatively first: the run cancels its clone task,
+/// waits for it to end (at most two minutes), deletes a clone it had not verified and removes
+/// its snapshot; what it cleaned up is logged (logger `vmrotate`), then the exception is
+/// raised. A second Ctrl-C meanwhile raises at once (the next run clears what is left). Other
+/// calls raise at once: `list_backups` and `find_vms` change nothing; an interrupted `restore`
+/// leaves its clone task running in vCenter.
 #[pyclass(module = "vmrotate", frozen)]
 pub(crate) struct Client {
     /// `None` once closed.
@@ -131,17 +139,26 @@ impl Client {
             .map_err(|error| to_py_err(py, &error))
     }
 
-    /// Runs `job` (one backup, several, or a prune) on the open session with the interpreter
-    /// released, sending its events to `on_event`.
-    fn run_job<T, F, Fut>(&self, py: Python<'_>, on_event: Option<Py<PyAny>>, job: F) -> PyResult<T>
+    /// Runs `job` (one backup, several, or a prune, given `options`) on the open session with
+    /// the interpreter released, sending its events to `on_event`. Ctrl-C requests
+    /// `options.stop` and raises once the job has cleaned up (see `Runtime::wait_run`).
+    fn run_job<T, F, Fut>(
+        &self,
+        py: Python<'_>,
+        on_event: Option<Py<PyAny>>,
+        options: RunOptions,
+        job: F,
+    ) -> PyResult<T>
     where
-        F: FnOnce(vsphere_client::Client, Option<EventSink>) -> Fut,
-        Fut: Future<Output = T> + Send,
-        T: Send,
+        F: FnOnce(vsphere_client::Client, Option<EventSink>, RunOptions) -> Fut + Send + 'static,
+        Fut: Future<Output = T>,
+        T: Send + StopSummary + 'static,
     {
         let session = self.open(py)?;
-        self.runtime
-            .wait(py, job(session, on_event.map(events::sink)))
+        let stop = options.stop.clone();
+        self.runtime.wait_run(py, &stop, move || {
+            job(session, on_event.map(events::sink), options)
+        })
     }
 }
 
@@ -226,7 +243,7 @@ impl Client {
         }
         job.validate().map_err(|error| to_py_err(py, &error))?;
         let options = run_options(1, dry_run, at)?;
-        self.run_job(py, on_event, |session, sink| async move {
+        self.run_job(py, on_event, options, |session, sink, options| async move {
             vmrotate::backup(&session, &job, &options, sink).await
         })
         .map(Report::from)
@@ -263,7 +280,7 @@ impl Client {
         job.force = force;
         job.retention = Some(retention.config().clone());
         let options = run_options(1, dry_run, at)?;
-        self.run_job(py, on_event, |session, sink| async move {
+        self.run_job(py, on_event, options, |session, sink, options| async move {
             vmrotate::prune(&session, &job, &options, sink).await
         })
         .map(Report::from)
@@ -290,7 +307,7 @@ impl Client {
         let jobs: Vec<JobConfig> = from_python("jobs", &jobs)?;
         vmrotate::validate_jobs(&jobs).map_err(|error| to_py_err(py, &error))?;
         let options = run_options(parallel, dry_run, at)?;
-        self.run_job(py, on_event, |session, sink| async move {
+        self.run_job(py, on_event, options, |session, sink, options| async move {
             vmrotate::backup_all(&session, &jobs, &options, sink).await
         })
         .map(RunReport::from)
@@ -346,18 +363,28 @@ impl Client {
             folder,
             power_on,
             register_only,
+            stop: vmrotate::Stop::new(),
         };
-        self.call(py, |session| async move {
-            vmrotate::restore(&session, &request).await
-        })
-        .map(RestoreReport::from)
+        // Ctrl-C stops the copy cooperatively: cancelled, what it made deleted, the lock gone.
+        let session = self.open(py)?;
+        let stop = request.stop.clone();
+        self.runtime
+            .wait_run(py, &stop, move || async move {
+                vmrotate::restore(&session, &request).await
+            })?
+            .map(RestoreReport::from)
+            .map_err(|error| to_py_err(py, &error))
     }
 
     /// Removes the snapshots of vmrotate runs (the VM's backup lock) from `vm` at once, e.g.
     /// after a crashed run; returns their names. A user's snapshots are never touched.
-    fn unlock(&self, py: Python<'_>, vm: String) -> PyResult<Vec<String>> {
+    ///
+    /// A live lock (a run in progress, or vCenter still running a task of one on the VM) is
+    /// refused with `VmRotateError` of kind `locked`, naming its holder, unless `force`.
+    #[pyo3(signature = (vm, *, force = false))]
+    fn unlock(&self, py: Python<'_>, vm: String, force: bool) -> PyResult<Vec<String>> {
         self.call(py, |session| async move {
-            vmrotate::unlock(&session, &vm).await
+            vmrotate::unlock(&session, &vm, force).await
         })
     }
 
@@ -408,5 +435,6 @@ fn run_options(
         parallel,
         dry_run,
         at: at.map(|at| from_datetime("at", &at)).transpose()?,
+        stop: Stop::new(),
     })
 }

@@ -51,6 +51,7 @@ fn class(kind: ErrorKind) -> &'static str {
         ErrorKind::Verify => "VerifyError",
         ErrorKind::Incomplete => "IncompleteError",
         ErrorKind::Timeout => "TaskTimeoutError",
+        ErrorKind::Stopped => "StoppedError",
         ErrorKind::Vsphere => "VsphereError",
     }
 }

@@ -84,6 +84,14 @@ impl Report {
         self.0.deleted.clone()
     }
 
+    /// The unverified clones the run found (left by a killed run or a failed verification) and
+    /// what it did with each: dicts with `name`, `outcome` (`"verified"`, `"deleted"` or
+    /// `"left_alone"`) and `reason`.
+    #[getter]
+    fn unverified<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.unverified)
+    }
+
     /// Whether the run's snapshot was removed (false when none was taken).
     #[getter]
     fn snapshot_removed(&self) -> bool {
@@ -190,7 +198,7 @@ impl ErrorReport {
     }
 
     /// What kind of failure: `config`, `not_found`, `ambiguous`, `preflight`, `login`, `tls`,
-    /// `locked`, `refused`, `verify`, `incomplete`, `timeout` or `vsphere` (see
+    /// `locked`, `refused`, `verify`, `incomplete`, `timeout`, `stopped` or `vsphere` (see
     /// `VmRotateError.kind`).
     #[getter]
     fn kind(&self) -> &'static str {
@@ -363,6 +371,20 @@ impl Generation {
     #[getter]
     fn marked(&self) -> bool {
         self.0.marked
+    }
+
+    /// Whether a run verified it: `"verified"`, `"unverified"` (no run checked it yet: a killed
+    /// run's clone) or `"failed"`. Only verified clones count as generations in safe mode.
+    #[getter]
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.state)
+    }
+
+    /// Its last verification record, if any: a dict with `state`, `level`, `at`, `run`,
+    /// `checks` and (when failed) `problem`.
+    #[getter]
+    fn verification<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.verification)
     }
 
     /// The generation as plain data, as in `VmBackups.to_dict()["generations"]`.

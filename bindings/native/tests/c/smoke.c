@@ -35,6 +35,7 @@ int main(void) {
         failures++;
     }
     expect("call without a client", vmr_call(NULL, "{\"op\": \"events\"}"), "\"kind\":\"invalid_request\"");
+    expect("cancel without a client", vmr_cancel(NULL), "\"kind\":\"invalid_request\"");
     expect("callback without a client", vmr_client_set_event_callback(NULL, NULL, NULL),
            "\"kind\":\"invalid_request\"");
     vmr_client_free(NULL);

@@ -47,6 +47,18 @@ internal static class NativeTests
         }
         Run("TLS: untrusted is a VmrTlsException with the seen thumbprint; ca_file and the pin connect",
             delegate { Tls(args[1]); });
+        using (Simulator slow = Simulator.Start(args[1], " -async-task CloneVM_Task=" + CloneMilliseconds))
+        {
+            VmrClient client = null;
+            Run("connect (clones take " + CloneMilliseconds + " ms)", delegate { client = Connect(slow); });
+            if (client != null)
+            {
+                Run("Cancel from another thread stops a backup mid-clone", delegate { CancelFromAnotherThread(client); });
+                Run("a stopping callback cancels a backup mid-clone", delegate { StoppingCallback(client); });
+                Run("a call after a cancel runs", delegate { Equal(0, Generations(client).Count); });
+                client.Dispose();
+            }
+        }
         Console.WriteLine("{0} passed, {1} failed", passed, failed);
         return failed == 0 ? 0 : 1;
     }
@@ -211,7 +223,7 @@ internal static class NativeTests
         {
             Equal(callerThread, Thread.CurrentThread.ManagedThreadId);
             events.Add((string)progress["event"]);
-        }, 50);
+        }, null, 50);
         Dictionary<string, object> report = Report(run);
         Equal(true, report["ok"]);
         Equal(true, report["dry_run"]);
@@ -227,7 +239,7 @@ internal static class NativeTests
         string run = client.Call(BackupRequest(false, 22), delegate(Dictionary<string, object> progress)
         {
             events.Add((string)progress["event"]);
-        }, 50);
+        }, null, 50);
         Dictionary<string, object> report = Report(run);
         Equal(true, report["ok"]);
         Equal("zz_avocado2-01-201909220241", report["created"]);
@@ -236,6 +248,73 @@ internal static class NativeTests
         Equal("started", events[0]);
         Equal("finished", events[events.Count - 1]);
         Equal(0, client.PollEvents().Count);
+    }
+
+    private const int CloneMilliseconds = 6000;
+
+    /// <summary>Waits until the backup running on another thread has taken its snapshot (its
+    /// clone task then runs), and half a second more.</summary>
+    private static void AwaitCloning(VmrClient client)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!client.PollEvents().Exists(delegate(Dictionary<string, object> progress)
+        {
+            return (string)progress["event"] == "snapshot_created";
+        }))
+        {
+            Check(DateTime.UtcNow < deadline, "the backup took its snapshot");
+            Thread.Sleep(50);
+        }
+        Thread.Sleep(500);
+    }
+
+    /// <summary>The report of a backup stopped mid-clone, checked: kind stopped, no clone, the
+    /// snapshot removed; and nothing left in vCenter.</summary>
+    private static void CheckStopped(VmrClient client, string run, Stopwatch sinceCancel)
+    {
+        Check(sinceCancel.ElapsedMilliseconds < CloneMilliseconds - 1000,
+            "the clone was cancelled, not waited out: " + sinceCancel.ElapsedMilliseconds + " ms");
+        Dictionary<string, object> report = Report(run);
+        Equal(false, report["ok"]);
+        Equal("stopped", Object(report["error"])["kind"]);
+        Equal(null, report["created"]);
+        Equal(true, report["snapshot_removed"]);
+        List<object> listed = (List<object>)VmrJson.Parse(client.Call("{\"op\":\"list\",\"vms\":[\"avocado2\"]}"));
+        Equal(0, ((List<object>)Object(listed[0])["generations"]).Count);
+        Equal(0, ((List<object>)Object(listed[0])["anomalies"]).Count);
+    }
+
+    private static void CancelFromAnotherThread(VmrClient client)
+    {
+        Equal(0, client.Cancel());
+        string run = null;
+        Thread backup = new Thread(delegate() { run = client.Call(BackupRequest(false, 22)); });
+        backup.Start();
+        AwaitCloning(client);
+        Stopwatch sinceCancel = Stopwatch.StartNew();
+        Equal(1, client.Cancel());
+        Check(backup.Join(60000), "the backup ends after the cancel");
+        CheckStopped(client, run, sinceCancel);
+    }
+
+    private static void StoppingCallback(VmrClient client)
+    {
+        bool cloning = false;
+        Stopwatch sinceCancel = null;
+        string run = client.Call(BackupRequest(false, 23), delegate(Dictionary<string, object> progress)
+        {
+            cloning = cloning || (string)progress["event"] == "snapshot_created";
+        }, delegate
+        {
+            if (cloning && sinceCancel == null)
+            {
+                Thread.Sleep(500);
+                sinceCancel = Stopwatch.StartNew();
+            }
+            return sinceCancel != null;
+        }, 50);
+        Check(sinceCancel != null, "the stopping callback was asked while cloning");
+        CheckStopped(client, run, sinceCancel);
     }
 
     private static List<object> Generations(VmrClient client)
@@ -363,6 +442,8 @@ internal static class NativeTests
             return Start(launcher, "");
         }
 
+        /// <summary>A simulator with the launcher's <paramref name="extraArguments"/> (e.g.
+        /// " -async-task CloneVM_Task=6000").</summary>
         public static Simulator Start(string launcher, string extraArguments)
         {
             string directory = Path.Combine(Path.GetTempPath(), "vmrotate-mono-" + Guid.NewGuid().ToString("N"));
@@ -374,9 +455,12 @@ internal static class NativeTests
             start.UseShellExecute = false;
             start.RedirectStandardInput = true;
             start.RedirectStandardOutput = true;
+            start.RedirectStandardError = true;
             Process process = Process.Start(start);
             process.OutputDataReceived += delegate { };
+            process.ErrorDataReceived += delegate { };
             process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
             DateTime deadline = DateTime.UtcNow.AddSeconds(60);
             while (!File.Exists(urlFile) || new FileInfo(urlFile).Length == 0)
             {

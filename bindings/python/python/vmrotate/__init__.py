@@ -68,6 +68,7 @@ __all__ = [
     "RetentionDecision",
     "RunReport",
     "SlotRotation",
+    "StoppedError",
     "TaskTimeoutError",
     "TlsError",
     "VmBackups",
@@ -86,7 +87,7 @@ class VmRotateError(Exception):
     Each error kind has its own subclass; ``kind`` names it as the JSON reports do:
     ``"config"`` (:class:`ConfigError`), ``"not_found"``, ``"ambiguous"``, ``"preflight"``,
     ``"login"``, ``"tls"``, ``"locked"``, ``"refused"``, ``"verify"``, ``"incomplete"``,
-    ``"timeout"`` or ``"vsphere"`` (any other failure of the server or the connection). Every
+    ``"timeout"``, ``"stopped"`` or ``"vsphere"`` (any other failure of the server or the connection). Every
     error carries the fields of a report's ``error`` (``ErrorReport``).
     """
 
@@ -203,3 +204,11 @@ class TaskTimeoutError(VsphereError):
     """A vCenter task or request did not finish in the time allowed."""
 
     default_kind = "timeout"
+
+
+class StoppedError(VmRotateError):
+    """The operation was asked to stop and did, after cleaning up what the message says (kind
+    ``"stopped"``). Ctrl-C itself raises ``KeyboardInterrupt``: a backup stopped by it cleans
+    up first, and its report's ``error.kind`` is ``"stopped"``."""
+
+    default_kind = "stopped"
