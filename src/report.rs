@@ -9,6 +9,7 @@ use rotation_core::retention::Decision;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::notify::Delivery;
 
 /// The outcome of one VM's backup run: what was planned, made, deleted, and what went wrong.
 ///
@@ -51,6 +52,30 @@ pub struct Report {
     pub finished: Timestamp,
 }
 
+impl Report {
+    /// The report of a run of `vm` that failed with `error` before it started (e.g. vCenter
+    /// could not be reached), timed now.
+    pub fn failed(vm: &str, error: ErrorReport) -> Self {
+        let now = Timestamp::now();
+        Self {
+            vm: vm.to_owned(),
+            run: String::new(),
+            ok: false,
+            dry_run: false,
+            plan: None,
+            retention: None,
+            datastore: None,
+            created: None,
+            deleted: Vec::new(),
+            snapshot_removed: false,
+            warnings: Vec::new(),
+            error: Some(error),
+            started: now,
+            finished: now,
+        }
+    }
+}
+
 /// A failure, as reports carry it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorReport {
@@ -76,6 +101,9 @@ pub struct RunReport {
     pub ok: bool,
     /// One report per job, in the order the jobs were given.
     pub reports: Vec<Report>,
+    /// The notifications sent about the run (e-mail, webhook, metrics), each with whether it
+    /// was delivered; a failed one never changes [`ok`](Self::ok).
+    pub notifications: Vec<Delivery>,
 }
 
 impl RunReport {
@@ -84,6 +112,7 @@ impl RunReport {
         Self {
             ok: reports.iter().all(|report| report.ok),
             reports,
+            notifications: Vec::new(),
         }
     }
 }
