@@ -50,7 +50,7 @@ pub(crate) async fn send(
         format!(
             "cannot send {what} to {}: {}",
             origin(url),
-            error.without_url()
+            with_sources(&error.without_url())
         )
     })?;
     let status = response.status();
@@ -59,6 +59,19 @@ pub(crate) async fn send(
     } else {
         Err(format!("{} answered {status} to {what}", origin(url)))
     }
+}
+
+/// `error` and its sources, e.g. `error sending request: client error (Connect): tcp connect
+/// error: Connection refused`. reqwest's errors name no URL once `without_url` is applied.
+fn with_sources(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut next = error.source();
+    while let Some(source) = next {
+        text.push_str(": ");
+        text.push_str(&source.to_string());
+        next = source.source();
+    }
+    text
 }
 
 #[cfg(test)]

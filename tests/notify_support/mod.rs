@@ -297,3 +297,70 @@ fn serve(stream: TcpStream, status: &str) -> Option<Request> {
         ..request
     })
 }
+
+/// `GET path` on 127.0.0.1:`port` (HTTP/1.0): the status line and the body.
+pub fn http_get(port: u16, path: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").expect("sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("an answer");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, body.to_owned())
+}
+
+/// A running Prometheus Pushgateway (Debian's `prometheus-pushgateway`); stopped when dropped.
+pub struct Pushgateway {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Pushgateway {
+    /// Starts one on a free port and waits until it is ready.
+    pub fn start() -> Self {
+        let port = free_port();
+        let child = Command::new("prometheus-pushgateway")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus-pushgateway runs (scripts/install-deps.sh installs it)");
+        let gateway = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok()
+                && http_get(port, "/-/ready").0.contains(" 200 ")
+            {
+                return gateway;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the Pushgateway did not start on port {port}");
+    }
+
+    /// The value of `metric` in the group whose grouping labels are `group` (`job` included),
+    /// read through the Pushgateway's HTTP API; `None` when not there.
+    pub fn value(&self, group: &[(&str, &str)], metric: &str) -> Option<f64> {
+        let (status, body) = http_get(self.port, "/api/v1/metrics");
+        assert!(status.contains(" 200 "), "{status}: {body}");
+        let groups: Value = serde_json::from_str(&body).expect("JSON");
+        let groups = groups["data"].as_array().expect("data");
+        let wanted = groups.iter().find(|entry| {
+            let labels = entry["labels"].as_object().expect("labels");
+            labels.len() == group.len()
+                && group
+                    .iter()
+                    .all(|(name, value)| labels.get(*name).and_then(Value::as_str) == Some(value))
+        })?;
+        let value = wanted[metric]["metrics"][0]["value"].as_str()?;
+        Some(value.parse().expect("a number"))
+    }
+}
+
+impl Drop for Pushgateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
