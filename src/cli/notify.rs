@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use vmrotate::metrics::{MetricsConfig, publish_metrics};
+use vmrotate::metrics::MetricsConfig;
 use vmrotate::notify::{NotifyConfig, notify};
 use vmrotate::vsphere_client::Client;
 use vmrotate::{ErrorReport, JobConfig, Report, RunReport};
@@ -61,13 +61,14 @@ impl NotifyTables {
     /// Writes the metrics of `run`, then sends its notification, recording each delivery in
     /// the report.
     pub(super) async fn deliver(&self, client: &Client, jobs: &[JobConfig], run: &mut RunReport) {
-        let timeout = self.notify.clone().unwrap_or_default().timeout;
-        if let Some(metrics) = &self.metrics {
-            publish_metrics(client, jobs, run, metrics, timeout).await;
-        }
-        if let Some(config) = &self.notify {
-            notify(run, config).await;
-        }
+        vmrotate::notify::deliver(
+            client,
+            jobs,
+            run,
+            self.notify.as_ref(),
+            self.metrics.as_ref(),
+        )
+        .await;
     }
 }
 

@@ -40,8 +40,11 @@ pub use email::{EmailConfig, MAIL_PASSWORD_VARIABLE, StartTls};
 pub use message::Message;
 pub use webhook::{WebhookConfig, WebhookFormat};
 
-use crate::config::friendly_duration;
+use vsphere_client::Client;
+
+use crate::config::{JobConfig, friendly_duration};
 use crate::error::Error;
+use crate::metrics::{MetricsConfig, publish_metrics};
 use crate::report::RunReport;
 
 /// The `[notify]` table: when to send and where.
@@ -195,6 +198,26 @@ pub async fn notify(run: &mut RunReport, config: &NotifyConfig) {
             Err(broken) => broken,
         };
         run.notifications.push(delivery);
+    }
+}
+
+/// Reports `run` (the run of `jobs`) everywhere configured: first its metrics
+/// ([`publish_metrics`](crate::metrics::publish_metrics), bounded by the notify timeout), then its
+/// notification ([`notify`]), so the message also tells of a failed metrics delivery. Never
+/// fails; each delivery is in [`RunReport::notifications`].
+pub async fn deliver(
+    client: &Client,
+    jobs: &[JobConfig],
+    run: &mut RunReport,
+    notify_config: Option<&NotifyConfig>,
+    metrics: Option<&MetricsConfig>,
+) {
+    if let Some(metrics) = metrics {
+        let timeout = notify_config.map_or_else(default_timeout, |config| config.timeout);
+        publish_metrics(client, jobs, run, metrics, timeout).await;
+    }
+    if let Some(config) = notify_config {
+        notify(run, config).await;
     }
 }
 

@@ -6,6 +6,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use vmrotate::metrics::MetricsConfig;
+use vmrotate::notify::NotifyConfig;
 use vmrotate::vsphere_client::{self, Password};
 use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions};
 
@@ -277,8 +279,17 @@ impl Client {
     /// `free_space_margin`, `force`, `retention` as `{"flavor": "restic", "rules":
     /// {"keep_daily": 7}, "zone": ...}`). `dry_run`, `at` and `on_event` as for `backup()`.
     ///
-    /// Invalid jobs raise `ValueError` before anything is changed.
-    #[pyo3(signature = (jobs, *, parallel = 2, dry_run = false, at = None, on_event = None))]
+    /// `notify` (the keys of a jobs file's `[notify]` table: `when`, `timeout`, `email`,
+    /// `webhook`) sends one e-mail and one webhook call about the run; `metrics` (the keys of
+    /// `[metrics]`: `textfile`, `pushgateway`) writes its Prometheus metrics. A failed delivery
+    /// never raises nor changes `ok`: it is in the report's `notifications`.
+    ///
+    /// Invalid jobs or settings raise `ValueError` before anything is changed.
+    #[pyo3(signature = (
+        jobs, *, parallel = 2, dry_run = false, at = None, on_event = None, notify = None,
+        metrics = None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one per keyword argument of the Python method
     fn backup_all(
         &self,
         py: Python<'_>,
@@ -287,6 +298,8 @@ impl Client {
         dry_run: bool,
         at: Option<Bound<'_, PyAny>>,
         on_event: Option<Py<PyAny>>,
+        notify: Option<Bound<'_, PyAny>>,
+        metrics: Option<Bound<'_, PyAny>>,
     ) -> PyResult<RunReport> {
         let jobs: Vec<JobConfig> = from_python("jobs", &jobs)?;
         for (index, job) in jobs.iter().enumerate() {
@@ -294,9 +307,29 @@ impl Client {
                 PyValueError::new_err(format!("job {} ({}): {error}", index + 1, job.vm))
             })?;
         }
+        let notify: Option<NotifyConfig> = notify
+            .map(|notify| from_python("notify", &notify))
+            .transpose()?;
+        let metrics: Option<MetricsConfig> = metrics
+            .map(|metrics| from_python("metrics", &metrics))
+            .transpose()?;
+        let invalid = |error: vmrotate::Error| PyValueError::new_err(error.to_string());
+        notify
+            .as_ref()
+            .map(NotifyConfig::validate)
+            .transpose()
+            .map_err(invalid)?;
+        metrics
+            .as_ref()
+            .map(MetricsConfig::validate)
+            .transpose()
+            .map_err(invalid)?;
         let options = run_options(parallel, dry_run, at)?;
         self.run_job(py, on_event, |session, sink| async move {
-            vmrotate::backup_all(&session, &jobs, &options, sink).await
+            let mut run = vmrotate::backup_all(&session, &jobs, &options, sink).await;
+            let (notify, metrics) = (notify.as_ref(), metrics.as_ref());
+            vmrotate::notify::deliver(&session, &jobs, &mut run, notify, metrics).await;
+            run
         })
         .map(RunReport::from)
     }
