@@ -313,3 +313,53 @@ fn when_failure_stays_quiet_after_a_good_run() {
     assert_eq!(body["ok"], false);
     assert!(receiver.is_idle());
 }
+
+#[test]
+fn a_run_that_cannot_reach_vcenter_is_reported_from_the_jobs_file() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let receiver = HttpReceiver::start("200 OK");
+    let closed = notify_support::free_port();
+    std::fs::write(dir.path().join("password"), "unused\n").expect("written");
+    let jobs = dir.path().join("jobs.toml");
+    std::fs::write(
+        &jobs,
+        format!(
+            r#"[connection]
+url = "https://127.0.0.1:{closed}/sdk"
+username = "backup@vsphere.local"
+password_file = "password"
+
+[notify.webhook]
+url = "http://127.0.0.1:{port}/hook"
+format = "slack"
+
+[[job]]
+vm = "{VM}"
+datastores = ["NFS_durian"]
+
+[[job]]
+vm = "vcenter"
+datastores = ["NFS_mango"]
+"#,
+            port = receiver.port
+        ),
+    )
+    .expect("written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_vmrotate"))
+        .args(["run", "--config", jobs.to_str().expect("UTF-8")])
+        .env("NO_PROXY", "127.0.0.1")
+        .output()
+        .expect("vmrotate runs");
+    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert!(warnings(&output).is_empty(), "{}", describe(&output));
+    let body: Value = serde_json::from_str(&receiver.next().body).expect("JSON");
+    let text = body["text"].as_str().expect("text");
+    assert!(text.contains(": 0 succeeded, 2 failed"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "- {VM}: cannot connect to https://127.0.0.1:{closed}"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("- vcenter: cannot connect"), "{text}");
+}
