@@ -53,15 +53,13 @@ pub struct Report {
 }
 
 impl Report {
-    /// The report of a run of `vm` that failed with `error` before it started (e.g. vCenter
-    /// could not be reached), timed now.
-    pub fn failed(vm: &str, error: ErrorReport) -> Self {
-        let now = Timestamp::now();
+    /// The report of run `run` of `vm` as it starts at `started`: nothing done yet, not ok.
+    pub(crate) fn starting(vm: &str, run: String, dry_run: bool, started: Timestamp) -> Self {
         Self {
             vm: vm.to_owned(),
-            run: String::new(),
+            run,
             ok: false,
-            dry_run: false,
+            dry_run,
             plan: None,
             retention: None,
             datastore: None,
@@ -69,9 +67,18 @@ impl Report {
             deleted: Vec::new(),
             snapshot_removed: false,
             warnings: Vec::new(),
+            error: None,
+            started,
+            finished: started,
+        }
+    }
+
+    /// The report of a run of `vm` that failed with `error` before it started (e.g. vCenter
+    /// could not be reached), timed now.
+    pub fn failed(vm: &str, error: ErrorReport) -> Self {
+        Self {
             error: Some(error),
-            started: now,
-            finished: now,
+            ..Self::starting(vm, String::new(), false, Timestamp::now())
         }
     }
 }

@@ -16,11 +16,9 @@ use notify_support::Pushgateway;
 /// The second VM of a two-VM simulator.
 const OTHER_VM: &str = "DC0_C0_RP0_VM1";
 
-/// Writes `text` as the settings of `--notify-config` in the lab's directory.
+/// Writes `text` as the file of `--notify-config` in the lab's directory; returns its path.
 fn settings(lab: &Lab, text: &str) -> String {
-    let path = lab.dir().join("notify.toml");
-    std::fs::write(&path, text).expect("written");
-    path.to_str().expect("a UTF-8 path").to_owned()
+    notify_support::write_settings(lab.dir(), text)
 }
 
 /// Runs `promtool check metrics` on `text`, which must pass (no lint problem either).
@@ -57,6 +55,19 @@ fn samples(path: &Path) -> BTreeMap<String, f64> {
             (name.to_owned(), value.parse().expect("a number"))
         })
         .collect()
+}
+
+/// A backup of avocado2 onto a datastore that does not exist: it fails (exit code 2).
+fn failed_backup(lab: &Lab, config: &str) {
+    let output = lab.run(&[
+        "backup",
+        VM,
+        "--datastore",
+        "NO_SUCH_DATASTORE",
+        "--notify-config",
+        config,
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
 }
 
 fn vm_sample(family: &str, vm: &str) -> String {
@@ -100,15 +111,7 @@ fn the_textfile_passes_promtool_and_keeps_the_last_success() {
     );
 
     // A failed run: success 0, the last success from the first run.
-    let output = lab.run(&[
-        "backup",
-        VM,
-        "--datastore",
-        "NO_SUCH_DATASTORE",
-        "--notify-config",
-        &config,
-    ]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    failed_backup(&lab, &config);
     promtool_check(&std::fs::read_to_string(&textfile).expect("written"));
     let second = samples(&textfile);
     assert_eq!(second[&vm_sample("last_run_success", VM)], 0.0);
@@ -170,15 +173,7 @@ fn the_pushgateway_receives_the_run_and_keeps_the_last_success() {
         "{duration:?}"
     );
 
-    let output = lab.run(&[
-        "backup",
-        VM,
-        "--datastore",
-        "NO_SUCH_DATASTORE",
-        "--notify-config",
-        &config,
-    ]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    failed_backup(&lab, &config);
     assert_eq!(gateway.value(&vm_group, success), Some(0.0));
     assert_eq!(gateway.value(&vm_group, last_success), Some(pushed));
 

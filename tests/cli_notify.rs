@@ -12,11 +12,9 @@ use cli_support::{Lab, VM, describe, json, stderr};
 use notify_support::{HttpReceiver, MAIL_PASSWORD, MAIL_USER, Pki, SmtpMode, SmtpServer};
 use serde_json::{Value, json};
 
-/// Writes `text` as the notification settings in the lab's directory; returns their path.
+/// Writes `text` as the file of `--notify-config` in the lab's directory; returns its path.
 fn settings(lab: &Lab, text: &str) -> String {
-    let path = lab.dir().join("notify.toml");
-    std::fs::write(&path, text).expect("written");
-    path.to_str().expect("a UTF-8 path").to_owned()
+    notify_support::write_settings(lab.dir(), text)
 }
 
 /// The `[notify.email]` settings for `server` with the lab's mail password file and CA.

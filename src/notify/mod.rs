@@ -202,7 +202,7 @@ pub async fn notify(run: &mut RunReport, config: &NotifyConfig) {
 }
 
 /// Reports `run` (the run of `jobs`) everywhere configured: first its metrics
-/// ([`publish_metrics`](crate::metrics::publish_metrics), bounded by the notify timeout), then its
+/// ([`publish_metrics`], bounded by the notify timeout), then its
 /// notification ([`notify`]), so the message also tells of a failed metrics delivery. Never
 /// fails; each delivery is in [`RunReport::notifications`].
 pub async fn deliver(

@@ -364,3 +364,10 @@ impl Drop for Pushgateway {
         let _ = self.child.wait();
     }
 }
+
+/// Writes `text` as `notify.toml` in `dir` (the file of `--notify-config`); returns its path.
+pub fn write_settings(dir: &Path, text: &str) -> String {
+    let path = dir.join("notify.toml");
+    std::fs::write(&path, text).expect("written");
+    path.to_str().expect("a UTF-8 path").to_owned()
+}
