@@ -70,9 +70,7 @@ impl NotifyTables {
         )
         .await;
     }
-}
 
-impl NotifyTables {
     /// Reports a run of `jobs` that could not start because connecting failed with `error`:
     /// every job failed (the metrics stay as they were, so a missing success still alerts).
     pub(super) async fn connection_failed(&self, jobs: &[JobConfig], error: &vmrotate::Error) {
