@@ -190,3 +190,49 @@ fn the_pushgateway_receives_the_run_and_keeps_the_last_success() {
         describe(&output)
     );
 }
+
+#[test]
+fn the_documented_alert_fires_after_26_hours_without_a_success() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/prometheus-alerts.yml");
+    std::fs::copy(rules, dir.path().join("rules.yml")).expect("copied");
+    // A success at time 0, then none, scraped every minute: quiet at 25 h, firing at 27 h.
+    std::fs::write(
+        dir.path().join("test.yml"),
+        r#"rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'vmrotate_backup_last_success_timestamp_seconds{vm="avocado2"}'
+        values: '0+0x2000'
+      - series: 'vmrotate_backup_last_run_success{vm="avocado2"}'
+        values: '1+0x2000'
+    promql_expr_test:
+      - expr: ALERTS{alertname="VmBackupMissing"}
+        eval_time: 25h
+        exp_samples: []
+      - expr: ALERTS{alertname="VmBackupMissing"}
+        eval_time: 27h
+        exp_samples:
+          - labels: 'ALERTS{alertname="VmBackupMissing", alertstate="firing", severity="critical", vm="avocado2"}'
+            value: 1
+"#,
+    )
+    .expect("written");
+    for args in [
+        ["check", "rules", "rules.yml"],
+        ["test", "rules", "test.yml"],
+    ] {
+        let output = Command::new("promtool")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("promtool runs (scripts/install-deps.sh installs prometheus)");
+        assert!(
+            output.status.success(),
+            "promtool {args:?}: {}",
+            describe(&output)
+        );
+    }
+}
