@@ -149,13 +149,14 @@ fn per_vm(
                 .get(&report.vm)
                 .and_then(|values| values[LAST_SUCCESS])
         };
-        let generations = backups
-            .iter()
-            .find(|backups| backups.vm == report.vm)
-            .map_or(&[][..], |backups| backups.generations.as_slice());
-        values[GENERATIONS] = Some(generations.len() as f64);
-        values[UNVERIFIED] = unverified_or_failed(generations).map(|count| count as f64);
-        values[NEWEST_BYTES] = newest(generations).map(|newest| newest.size_bytes as f64);
+        // A VM the listing does not show (no clone of it, a job naming it by prefix, or the
+        // listing failed) gets no generation metrics rather than a guessed zero.
+        let listed = backups.iter().find(|backups| backups.vm == report.vm);
+        if let Some(generations) = listed.map(|backups| backups.generations.as_slice()) {
+            values[GENERATIONS] = Some(generations.len() as f64);
+            values[UNVERIFIED] = unverified_or_failed(generations).map(|count| count as f64);
+            values[NEWEST_BYTES] = newest(generations).map(|newest| newest.size_bytes as f64);
+        }
         vms.insert(report.vm.clone(), values);
     }
     vms
