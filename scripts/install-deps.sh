@@ -3,8 +3,12 @@
 # Idempotent: packages already present are left alone. Needs root (or sudo).
 set -euo pipefail
 
+# python3-aiosmtpd, prometheus (promtool) and prometheus-pushgateway: the real SMTP server and
+# Prometheus tools the notification and metrics tests talk to (tests/cli_notify.rs,
+# tests/cli_metrics.rs).
 packages=(golang-go golang-github-vmware-govmomi-dev openssl ca-certificates pkg-config
-          python3 python3-venv python3-pip mono-mcs mono-runtime)
+          python3 python3-venv python3-pip mono-mcs mono-runtime
+          python3-aiosmtpd prometheus prometheus-pushgateway)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use vsphere_client::Client;
@@ -64,29 +63,15 @@ pub async fn backup_all(
 
 /// The report of a job whose task ended without one (it panicked: a bug).
 fn crashed(job: &JobConfig) -> Report {
-    let now = Timestamp::now();
-    Report {
-        vm: job.vm.clone(),
-        run: String::new(),
-        ok: false,
-        dry_run: false,
-        plan: None,
-        retention: None,
-        datastore: None,
-        created: None,
-        deleted: Vec::new(),
-        unverified: Vec::new(),
-        snapshot_removed: false,
-        warnings: Vec::new(),
-        error: Some(ErrorReport::new(
+    Report::failed(
+        &job.vm,
+        ErrorReport::new(
             ErrorKind::Vsphere,
             format!(
                 "the backup of {} stopped unexpectedly (a bug in vmrotate: please report it); \
                  its snapshot, if it took one, is removed by the next run",
                 job.vm
             ),
-        )),
-        started: now,
-        finished: now,
-    }
+        ),
+    )
 }

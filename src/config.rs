@@ -404,18 +404,24 @@ fn default_free_space_margin() -> f64 {
 }
 
 /// Durations written as `"90s"`, `"30m"`, `"2h"`, `"1h 30m"` or ISO 8601 (`"PT2H"`).
-mod friendly_duration {
+pub(crate) mod friendly_duration {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
-    pub(super) fn serialize<S: Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(duration: &Duration, s: S) -> Result<S::Ok, S::Error> {
         let signed =
             jiff::SignedDuration::try_from(*duration).map_err(serde::ser::Error::custom)?;
         s.serialize_str(&format!("{signed:#}"))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    /// `duration` as the settings write it, e.g. `30s` or `1h 30m`.
+    pub(crate) fn display(duration: Duration) -> String {
+        jiff::SignedDuration::try_from(duration)
+            .map_or_else(|_| format!("{duration:?}"), |signed| format!("{signed:#}"))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let text = String::deserialize(d)?;
         let signed: jiff::SignedDuration = text.parse().map_err(|error| {
             D::Error::custom(format!(

@@ -170,7 +170,7 @@ impl ConnectOptions {
 }
 
 /// The first line of `path`, without its line ending.
-fn read_password_file(path: &Path) -> Result<Password, Error> {
+pub(crate) fn read_password_file(path: &Path) -> Result<Password, Error> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         Error::Config(format!(
             "cannot read the password file {}: {error}",

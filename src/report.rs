@@ -9,6 +9,7 @@ use rotation_core::retention::Decision;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::notify::Delivery;
 
 /// The outcome of one VM's backup run: what was planned, made, deleted, and what went wrong.
 ///
@@ -52,6 +53,38 @@ pub struct Report {
     pub started: Timestamp,
     /// When the run ended (this machine's clock).
     pub finished: Timestamp,
+}
+
+impl Report {
+    /// The report of run `run` of `vm` as it starts at `started`: nothing done yet, not ok.
+    pub(crate) fn starting(vm: &str, run: String, dry_run: bool, started: Timestamp) -> Self {
+        Self {
+            vm: vm.to_owned(),
+            run,
+            ok: false,
+            dry_run,
+            plan: None,
+            retention: None,
+            datastore: None,
+            created: None,
+            deleted: Vec::new(),
+            unverified: Vec::new(),
+            snapshot_removed: false,
+            warnings: Vec::new(),
+            error: None,
+            started,
+            finished: started,
+        }
+    }
+
+    /// The report of a run of `vm` that failed with `error` before it started (e.g. vCenter
+    /// could not be reached), timed now.
+    pub fn failed(vm: &str, error: ErrorReport) -> Self {
+        Self {
+            error: Some(error),
+            ..Self::starting(vm, String::new(), false, Timestamp::now())
+        }
+    }
 }
 
 /// An unverified clone a run found, and what it did with it.
@@ -140,6 +173,9 @@ pub struct RunReport {
     pub ok: bool,
     /// One report per job, in the order the jobs were given.
     pub reports: Vec<Report>,
+    /// The notifications sent about the run (e-mail, webhook, metrics), each with whether it
+    /// was delivered; a failed one never changes [`ok`](Self::ok).
+    pub notifications: Vec<Delivery>,
 }
 
 impl RunReport {
@@ -148,6 +184,7 @@ impl RunReport {
         Self {
             ok: reports.iter().all(|report| report.ok),
             reports,
+            notifications: Vec::new(),
         }
     }
 }

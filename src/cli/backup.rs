@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use serde::de::DeserializeOwned;
@@ -11,6 +12,7 @@ use vmrotate::{
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
+use super::notify::NotifyTables;
 use super::output::{self, Progress};
 use super::{CliError, block_on_stoppable};
 
@@ -68,6 +70,10 @@ pub struct BackupArgs {
     /// Delete clones that are due even when powered on.
     #[arg(long)]
     force: bool,
+    /// A TOML file with `[notify]` (e-mail, webhook) and `[metrics]` (Prometheus) tables, as in
+    /// a jobs file: the run is reported there after the backups.
+    #[arg(long, value_name = "FILE")]
+    notify_config: Option<PathBuf>,
     #[command(flatten)]
     run: RunFlags,
     #[command(flatten)]
@@ -174,8 +180,18 @@ pub(super) fn run(args: BackupArgs) -> Result<ExitCode, CliError> {
     for job in &jobs {
         job.validate()?;
     }
+    let tables = match &args.notify_config {
+        Some(path) => NotifyTables::read(path)?,
+        None => NotifyTables::default(),
+    };
     let connect = args.connection.options(ConnectionTable::default())?;
-    run_jobs(&jobs, &args.run.run_options(None), args.run.json(), connect)
+    run_jobs(
+        &jobs,
+        &args.run.run_options(None),
+        args.run.json(),
+        connect,
+        &tables,
+    )
 }
 
 impl BackupArgs {
@@ -208,18 +224,27 @@ impl BackupArgs {
     }
 }
 
-/// Connects, runs `jobs` and prints their report; the exit code says whether all succeeded.
-/// Shared with `vmrotate run`. The jobs are already validated.
+/// Connects, runs `jobs`, reports them as `tables` say and prints their report; the exit code
+/// says whether all backups succeeded (a failed notification is a warning only). Shared with
+/// `vmrotate run`. The jobs are already validated.
 pub(super) fn run_jobs(
     jobs: &[JobConfig],
     options: &RunOptions,
     json: bool,
     connect: ConnectOptions,
+    tables: &NotifyTables,
 ) -> Result<ExitCode, CliError> {
     let progress = Progress::for_this_process(json);
     let report = block_on_stoppable(&options.stop, async {
-        let client = connect.connect().await?;
-        let report = vmrotate::backup_all(&client, jobs, options, progress.sink()).await;
+        let client = match connect.connect().await {
+            Ok(client) => client,
+            Err(error) => {
+                tables.connection_failed(jobs, &error).await;
+                return Err(error.into());
+            }
+        };
+        let mut report = vmrotate::backup_all(&client, jobs, options, progress.sink()).await;
+        tables.deliver(&client, jobs, &mut report).await;
         output::close(client).await;
         Ok::<_, CliError>(report)
     })??;
@@ -233,6 +258,7 @@ pub(super) fn run_jobs(
     stdout.flush().map_err(CliError::Write)?;
     drop(stdout);
     output::report_failures(&report);
+    super::notify::report_warnings(&report);
     Ok(super::stoppable_exit_code(&report, &options.stop))
 }
 

@@ -16,6 +16,7 @@ mod connection;
 #[cfg(feature = "keyring")]
 mod keyring;
 mod list;
+mod notify;
 mod output;
 mod plan;
 mod prune;

@@ -1,19 +1,24 @@
 //! `vmrotate run --config jobs.toml`: the jobs of a file, for schedulers.
 //!
 //! The file has an optional `[connection]` table (the connection flags' settings, which the
-//! flags and `VMROTATE_*` variables override), an optional `[run]` table (`parallel`), and one
-//! `[[job]]` table per VM, each a [`JobConfig`]. `examples/jobs.toml` shows every setting.
+//! flags and `VMROTATE_*` variables override), an optional `[run]` table (`parallel`), optional
+//! `[notify]` and `[metrics]` tables (see `docs/scheduling.md`), and one `[[job]]` table per VM,
+//! each a [`JobConfig`]. `examples/jobs.toml` shows every setting.
 
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use vmrotate::JobConfig;
+use vmrotate::metrics::MetricsConfig;
+use vmrotate::notify::NotifyConfig;
 
 use super::CliError;
 use super::backup::{self, RunFlags};
 use super::connection::{ConnectionArgs, ConnectionTable};
+use super::notify::NotifyTables;
 
 /// Run the backup jobs of a file (for cron, systemd timers, Task Scheduler).
 ///
@@ -39,6 +44,12 @@ struct JobsFile {
     run: RunTable,
     #[serde(default)]
     job: Vec<JobConfig>,
+    /// The `[notify]` table: e-mail and webhook.
+    #[serde(default)]
+    notify: Option<NotifyConfig>,
+    /// The `[metrics]` table: Prometheus textfile and Pushgateway.
+    #[serde(default)]
+    metrics: Option<MetricsConfig>,
 }
 
 /// The `[run]` table.
@@ -55,7 +66,12 @@ pub(super) fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let options = args.run.run_options(file.run.parallel);
     let dir = args.config.parent().unwrap_or(Path::new("."));
     let connect = args.connection.options(file.connection.relative_to(dir))?;
-    backup::run_jobs(&file.job, &options, args.run.json(), connect)
+    let tables = NotifyTables {
+        notify: file.notify,
+        metrics: file.metrics,
+    }
+    .checked(dir)?;
+    backup::run_jobs(&file.job, &options, args.run.json(), connect, &tables)
 }
 
 /// Parses and checks the jobs file at `path`.
@@ -71,10 +87,10 @@ fn read(path: &Path) -> Result<JobsFile, CliError> {
     Ok(file)
 }
 
-/// Parses a jobs file's text; the error is one line, with the line number. It never quotes the
+/// Parses TOML settings; the error is one line, with the line number. It never quotes the
 /// file (as the TOML error's `Display` does): a misplaced password must not reach a log.
-fn parse(text: &str) -> Result<JobsFile, String> {
-    let file: JobsFile = toml::from_str(text).map_err(|error| {
+pub(super) fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    toml::from_str(text).map_err(|error| {
         let line = error
             .span()
             .and_then(|span| text.get(..span.start))
@@ -83,7 +99,12 @@ fn parse(text: &str) -> Result<JobsFile, String> {
             Some(line) => format!("line {line}: {}", error.message()),
             None => error.message().to_owned(),
         }
-    })?;
+    })
+}
+
+/// Parses a jobs file's text and checks its jobs.
+fn parse(text: &str) -> Result<JobsFile, String> {
+    let file: JobsFile = parse_toml(text)?;
     if file.job.is_empty() {
         return Err("no [[job]] table: add one per VM to back up (see examples/jobs.toml)".into());
     }

@@ -29,8 +29,15 @@ async fn every_field_of_the_json_output_is_documented() {
     let job = job(2);
     backup_ok(&client, &job, 1).await;
     let report = backup_ok(&client, &job, 2).await;
-    let run = serde_json::to_value(RunReport::new(vec![report])).unwrap();
-    assert_eq!(documented_keys(&run), ["ok", "reports"]);
+    let mut run = RunReport::new(vec![report]);
+    run.notifications.push(vmrotate::notify::Delivery {
+        channel: "email".into(),
+        ok: false,
+        error: Some("cannot send the e-mail".into()),
+    });
+    let run = serde_json::to_value(run).unwrap();
+    assert_eq!(documented_keys(&run), ["notifications", "ok", "reports"]);
+    documented_keys(&run["notifications"][0]);
     let report = &run["reports"][0];
     assert_eq!(documented_keys(report).len(), 14);
     documented_keys(&report["plan"]);

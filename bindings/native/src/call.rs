@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use vmrotate::metrics::MetricsConfig;
+use vmrotate::notify::NotifyConfig;
 use vmrotate::vsphere_client::Client;
 use vmrotate::{
     Event, JobConfig, RestoreReport, RestoreRequest, RunOptions, RunReport, Stop, VmBackups,
@@ -31,7 +33,8 @@ pub(crate) enum CallRequest {
     Logout,
 }
 
-/// `{"op": "backup", ...}`: the jobs and [`RunOptions`] (absent options take its defaults).
+/// `{"op": "backup", ...}`: the jobs and [`RunOptions`] (absent options take its defaults),
+/// and where the run is reported (a jobs file's `[notify]` and `[metrics]` tables).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackupRequest {
@@ -40,6 +43,9 @@ pub(crate) struct BackupRequest {
     dry_run: bool,
     parallel: Option<usize>,
     at: Option<Timestamp>,
+    /// Boxed: the settings are large, the other requests small.
+    notify: Option<Box<NotifyConfig>>,
+    metrics: Option<MetricsConfig>,
 }
 
 /// `{"op": "list", ...}`: the VMs (none: every VM with backups) and the clone prefix.
@@ -102,8 +108,13 @@ impl CallRequest {
                 // An invalid job is refused before anything runs, as the command line and
                 // Python refuse it.
                 vmrotate::validate_jobs(&request.jobs)?;
+                let (notify, metrics) = (request.notify.as_deref(), request.metrics.as_ref());
+                notify.map(NotifyConfig::validate).transpose()?;
+                metrics.map(MetricsConfig::validate).transpose()?;
                 let sink = Some(events.sink());
-                CallReply::Run(vmrotate::backup_all(client, &request.jobs, &options, sink).await)
+                let mut run = vmrotate::backup_all(client, &request.jobs, &options, sink).await;
+                vmrotate::notify::deliver(client, &request.jobs, &mut run, notify, metrics).await;
+                CallReply::Run(run)
             }
             CallRequest::List(request) => {
                 let prefix = request
@@ -162,6 +173,23 @@ mod tests {
             backup,
             CallRequest::Backup(BackupRequest { dry_run: true, .. })
         ));
+        let reported: CallRequest = serde_json::from_str(
+            r#"{"op": "backup", "jobs": [], "notify": {"when": "always", "webhook": {"url": "https://hooks.example.lan/x"}}, "metrics": {"textfile": "/tmp/vmrotate.prom"}}"#,
+        )
+        .unwrap();
+        let CallRequest::Backup(reported) = reported else {
+            panic!("a backup request");
+        };
+        assert!(
+            reported
+                .notify
+                .is_some_and(|notify| notify.webhook.is_some())
+        );
+        assert!(
+            reported
+                .metrics
+                .is_some_and(|metrics| metrics.textfile.is_some())
+        );
         let restore: CallRequest =
             serde_json::from_str(r#"{"op": "restore", "clone": "zz_avocado2-01-201909250241"}"#)
                 .unwrap();
@@ -178,6 +206,7 @@ mod tests {
             r#"{"op": "format_disk"}"#,
             r#"{"jobs": []}"#,
             r#"{"op": "backup", "jobs": [], "dryrun": true}"#,
+            r#"{"op": "backup", "jobs": [], "notify": {"when": "sometimes"}}"#,
             r#"{"op": "unlock"}"#,
             r#"{"op": "unlock", "vm": "avocado2", "force": "yes"}"#,
         ] {

@@ -820,6 +820,79 @@ function Write-VmrProgress {
     }
 }
 
+# The Windows event log (Invoke-VmrBackup -EventLog): one event per VM in the Application log,
+# source vmrotate. Registering a source needs an administrator once; these small functions
+# are what the Pester tests mock on machines without an event log.
+$script:EventSource = 'vmrotate'
+$script:EventSourceCommand = "New-EventLog -LogName Application -Source vmrotate"
+
+function Test-VmrEventLogAvailable {
+    # Windows PowerShell 5.1 runs only on Windows; PowerShell 7 says where it runs.
+    $PSVersionTable.PSEdition -eq 'Desktop' -or $IsWindows
+}
+
+function Test-VmrEventSource {
+    [System.Diagnostics.EventLog]::SourceExists($script:EventSource)
+}
+
+function Register-VmrEventSource {
+    [System.Diagnostics.EventLog]::CreateEventSource($script:EventSource, 'Application')
+}
+
+function Write-VmrEventEntry([string] $Message, [string] $EntryType, [int] $EventId) {
+    [System.Diagnostics.EventLog]::WriteEntry($script:EventSource, $Message,
+        [System.Diagnostics.EventLogEntryType]$EntryType, $EventId)
+}
+
+function ConvertTo-VmrEvent {
+    # The event of one VM's report: Error (id 1002) when it failed, Warning (1001) when it
+    # succeeded with warnings, Information (1000) otherwise; the message lists what changed.
+    param([Parameter(Mandatory)] $Report)
+    $lines = [System.Collections.Generic.List[string]]::new()
+    if ($Report.ok) {
+        $lines.Add("vmrotate backed up $($Report.vm).")
+    } else {
+        $lines.Add("vmrotate failed to back up $($Report.vm): $($Report.error.message)")
+    }
+    if ($Report.created) { $lines.Add("Created $($Report.created) on $($Report.datastore).") }
+    foreach ($deleted in @($Report.deleted)) { if ($deleted) { $lines.Add("Deleted $deleted.") } }
+    foreach ($warning in @($Report.warnings)) { if ($warning) { $lines.Add("Warning: $warning") } }
+    $lines.Add("Run $($Report.run), $($Report.started) to $($Report.finished).")
+    if (-not $Report.ok) {
+        $type, $id = 'Error', 1002
+    } elseif (@($Report.warnings | Where-Object { $_ }).Count -gt 0) {
+        $type, $id = 'Warning', 1001
+    } else {
+        $type, $id = 'Information', 1000
+    }
+    [pscustomobject]@{ EntryType = $type; EventId = $id; Message = ($lines -join [Environment]::NewLine) }
+}
+
+function Write-VmrEventLog {
+    # Writes one event per report; registers the source on first use when allowed. Never
+    # throws: the backups are done, so a missing event log is a warning.
+    param([object[]] $Reports)
+    if (-not (Test-VmrEventLogAvailable)) {
+        Write-Warning 'vmrotate: -EventLog writes to the Windows event log, which this system does not have; no event was written.'
+        return
+    }
+    try {
+        if (-not (Test-VmrEventSource)) { Register-VmrEventSource }
+    } catch {
+        Write-Warning ("vmrotate: cannot register the event source vmrotate ($($_.Exception.Message)); " +
+            "run once as administrator: $($script:EventSourceCommand)")
+        return
+    }
+    foreach ($report in $Reports) {
+        $entry = ConvertTo-VmrEvent $report
+        try {
+            Write-VmrEventEntry $entry.Message $entry.EntryType $entry.EventId
+        } catch {
+            Write-Warning "vmrotate: cannot write the event of $($report.vm) ($($_.Exception.Message))"
+        }
+    }
+}
+
 function Invoke-VmrBackup {
     <#
     .SYNOPSIS
@@ -882,6 +955,22 @@ function Invoke-VmrBackup {
     .PARAMETER Parallel
     How many VMs are backed up at the same time. Default: 2.
 
+    .PARAMETER EventLog
+    Write one Windows event per VM to the Application log, source vmrotate: Information (id
+    1000) for a backup, Warning (1001) for a backup with warnings, Error (1002) for a failure.
+    The source is registered on first use when the user may (an administrator); otherwise a
+    warning names the one-time command to run as administrator:
+    New-EventLog -LogName Application -Source vmrotate
+
+    .PARAMETER Notify
+    Where the run is reported, as a hashtable with the keys of a jobs file's [notify] table:
+    when, timeout, email (server, from, to, username, password_file, ca_file, starttls),
+    webhook (url, format). See docs/scheduling.md. A failed notification is a warning only.
+
+    .PARAMETER Metrics
+    Where the run's Prometheus metrics go, as a hashtable with the keys of a jobs file's
+    [metrics] table: textfile, pushgateway.
+
     .PARAMETER Server
     The connection to use. Default: the default connection.
 
@@ -904,6 +993,12 @@ function Invoke-VmrBackup {
     Get-VM web* | Invoke-VmrBackup -Datastore NFS_durian
 
     Backs up PowerCLI's VM objects (by their Name) from the pipeline, in one run.
+
+    .EXAMPLE
+    Invoke-VmrBackup avocado2 -Datastore NFS_durian -EventLog -Notify @{ when = 'failure'; webhook = @{ url = 'https://ntfy.example.lan/backups'; format = 'ntfy' } }
+
+    Backs up avocado2 from a scheduled task: one event in the Application log, and an ntfy
+    message if it failed.
 
     .OUTPUTS
     VmRotate.Report, one per VM: Vm, Run, Ok, DryRun, Plan, Datastore, Created, Deleted,
@@ -954,6 +1049,12 @@ function Invoke-VmrBackup {
         [ValidateRange(1, 64)]
         [int] $Parallel,
 
+        [switch] $EventLog,
+
+        [hashtable] $Notify,
+
+        [hashtable] $Metrics,
+
         [object] $Server
     )
     begin {
@@ -985,6 +1086,8 @@ function Invoke-VmrBackup {
     }
     $request = @{ op = 'backup'; jobs = @($jobs) }
     if ($PSBoundParameters.ContainsKey('Parallel')) { $request.parallel = $Parallel }
+    if ($Notify) { $request.notify = $Notify }
+    if ($Metrics) { $request.metrics = $Metrics }
 
     try {
         $connection = Resolve-VmrConnection $Server
@@ -1019,8 +1122,15 @@ function Invoke-VmrBackup {
         foreach ($warning in @($report.warnings)) {
             Write-Warning "$($report.vm): $warning"
         }
-        ConvertTo-VmrObject $report | Add-VmrTypeName 'VmRotate.Report'
     }
+    foreach ($delivery in @($run.notifications)) {
+        if ($delivery -and -not $delivery.ok) {
+            Write-Warning "$($delivery.channel) notification failed: $($delivery.error)"
+        }
+    }
+    if ($EventLog) { Write-VmrEventLog @($run.reports) }
+    foreach ($report in @($run.reports)) {
+        ConvertTo-VmrObject $report | Add-VmrTypeName 'VmRotate.Report'
     }
 }
 

@@ -348,3 +348,65 @@ Describe 'Stopping the pipeline (Ctrl+C)' {
         @($left) | Should -HaveCount 0
     }
 }
+
+Describe 'Reporting a backup run' {
+    BeforeAll {
+        Connect-VmrServer $script:Url -Credential (New-TestCredential $script:Password) | Out-Null
+    }
+
+    AfterAll {
+        Disconnect-VmrServer
+    }
+
+    BeforeEach {
+        Mock Test-VmrEventLogAvailable -ModuleName VmRotate -MockWith { $true }
+        Mock Test-VmrEventSource -ModuleName VmRotate -MockWith { $false }
+        Mock Register-VmrEventSource -ModuleName VmRotate -MockWith { }
+        Mock Write-VmrEventEntry -ModuleName VmRotate -MockWith { }
+    }
+
+    It 'writes one event per VM with -EventLog, registering the source on first use' {
+        $reports = Invoke-VmrBackup avocado2, no-such-vm -Datastore NFS_durian -EventLog -Confirm:$false -ErrorAction SilentlyContinue
+        @($reports) | Should -HaveCount 2
+        Should -Invoke Register-VmrEventSource -ModuleName VmRotate -Times 1 -Exactly
+        Should -Invoke Write-VmrEventEntry -ModuleName VmRotate -Times 2 -Exactly
+        Should -Invoke Write-VmrEventEntry -ModuleName VmRotate -Times 1 -Exactly -ParameterFilter {
+            $EntryType -eq 'Information' -and $EventId -eq 1000 -and
+            $Message -like "vmrotate backed up avocado2.*Created zz_avocado2-*on NFS_durian.*"
+        }
+        Should -Invoke Write-VmrEventEntry -ModuleName VmRotate -Times 1 -Exactly -ParameterFilter {
+            $EntryType -eq 'Error' -and $EventId -eq 1002 -and
+            $Message -like 'vmrotate failed to back up no-such-vm: *'
+        }
+    }
+
+    It 'warns with the one-time command when the source cannot be registered, and still reports' {
+        Mock Register-VmrEventSource -ModuleName VmRotate -MockWith { throw 'Requested registry access is not allowed.' }
+        $report = Invoke-VmrBackup avocado2 -Datastore NFS_durian -EventLog -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        $report.ok | Should -BeTrue
+        Should -Invoke Write-VmrEventEntry -ModuleName VmRotate -Times 0 -Exactly
+        ($warnings -join "`n") | Should -BeLike '*New-EventLog -LogName Application -Source vmrotate*'
+    }
+
+    It 'makes a backup with warnings a Warning event' {
+        InModuleScope VmRotate {
+            $report = [pscustomobject]@{
+                vm = 'avocado2'; ok = $true; run = 'r1'; created = 'zz_avocado2-02-201909230241'
+                datastore = 'NFS_mango'; deleted = @('zz_avocado2-03-201909200241')
+                warnings = @('NFS_durian was skipped: not enough free space'); error = $null
+                started = '2019-09-23T02:41:00Z'; finished = '2019-09-23T02:45:00Z'
+            }
+            $entry = ConvertTo-VmrEvent $report
+            $entry.EntryType | Should -Be 'Warning'
+            $entry.EventId | Should -Be 1001
+            $entry.Message | Should -BeLike '*Deleted zz_avocado2-03-201909200241.*Warning: NFS_durian was skipped*'
+        }
+    }
+
+    It 'writes the metrics given with -Metrics' {
+        $textfile = Join-Path $script:SimulatorFolder 'vmrotate.prom'
+        $report = Invoke-VmrBackup avocado2 -Datastore NFS_mango -Metrics @{ textfile = $textfile } -Confirm:$false
+        $report.ok | Should -BeTrue
+        Get-Content -Raw $textfile | Should -BeLike '*vmrotate_backup_last_run_success{vm="avocado2"} 1*'
+    }
+}

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
+use vmrotate::metrics::MetricsConfig;
+use vmrotate::notify::NotifyConfig;
 use vmrotate::vsphere_client::{self, Password};
 use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions, Stop};
 
@@ -293,8 +295,17 @@ impl Client {
     /// `free_space_margin`, `force`, `retention` as `{"flavor": "restic", "rules":
     /// {"keep_daily": 7}, "zone": ...}`). `dry_run`, `at` and `on_event` as for `backup()`.
     ///
-    /// Invalid jobs raise `ValueError` before anything is changed.
-    #[pyo3(signature = (jobs, *, parallel = 2, dry_run = false, at = None, on_event = None))]
+    /// `notify` (the keys of a jobs file's `[notify]` table: `when`, `timeout`, `email`,
+    /// `webhook`) sends one e-mail and one webhook call about the run; `metrics` (the keys of
+    /// `[metrics]`: `textfile`, `pushgateway`) writes its Prometheus metrics. A failed delivery
+    /// never raises nor changes `ok`: it is in the report's `notifications`.
+    ///
+    /// Invalid jobs or settings raise `ValueError` before anything is changed.
+    #[pyo3(signature = (
+        jobs, *, parallel = 2, dry_run = false, at = None, on_event = None, notify = None,
+        metrics = None,
+    ))]
+    #[allow(clippy::too_many_arguments)] // one per keyword argument of the Python method
     fn backup_all(
         &self,
         py: Python<'_>,
@@ -303,12 +314,34 @@ impl Client {
         dry_run: bool,
         at: Option<Bound<'_, PyAny>>,
         on_event: Option<Py<PyAny>>,
+        notify: Option<Bound<'_, PyAny>>,
+        metrics: Option<Bound<'_, PyAny>>,
     ) -> PyResult<RunReport> {
         let jobs: Vec<JobConfig> = from_python("jobs", &jobs)?;
         vmrotate::validate_jobs(&jobs).map_err(|error| to_py_err(py, &error))?;
+        let notify: Option<NotifyConfig> = notify
+            .map(|notify| from_python("notify", &notify))
+            .transpose()?;
+        let metrics: Option<MetricsConfig> = metrics
+            .map(|metrics| from_python("metrics", &metrics))
+            .transpose()?;
+        let invalid = |error: vmrotate::Error| to_py_err(py, &error);
+        notify
+            .as_ref()
+            .map(NotifyConfig::validate)
+            .transpose()
+            .map_err(invalid)?;
+        metrics
+            .as_ref()
+            .map(MetricsConfig::validate)
+            .transpose()
+            .map_err(invalid)?;
         let options = run_options(parallel, dry_run, at)?;
         self.run_job(py, on_event, options, |session, sink, options| async move {
-            vmrotate::backup_all(&session, &jobs, &options, sink).await
+            let mut run = vmrotate::backup_all(&session, &jobs, &options, sink).await;
+            let (notify, metrics) = (notify.as_ref(), metrics.as_ref());
+            vmrotate::notify::deliver(&session, &jobs, &mut run, notify, metrics).await;
+            run
         })
         .map(RunReport::from)
     }

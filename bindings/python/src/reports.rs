@@ -166,6 +166,13 @@ impl RunReport {
         self.0.reports.iter().cloned().map(Report).collect()
     }
 
+    /// The notifications sent about the run (`notify=`, `metrics=`), as plain data: each a
+    /// `dict` with `channel`, `ok` and `error`.
+    #[getter]
+    fn notifications<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.notifications)
+    }
+
     /// The run as plain data, exactly what `vmrotate backup --json` prints.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_python(py, &self.0)

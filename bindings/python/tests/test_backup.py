@@ -74,7 +74,7 @@ def test_report_to_dict_matches_the_cli_json_schema(client: vmrotate.Client) -> 
 
     run = client.backup_all([{"vm": SOURCE, "datastores": [DURIAN]}], dry_run=True)
     run_data = run.to_dict()
-    assert set(run_data) == documented_fields("Run report") == {"ok", "reports"}
+    assert set(run_data) == documented_fields("Run report") == {"ok", "reports", "notifications"}
     assert set(run_data["reports"][0]) == set(data)
     failed = client.backup("no-such-vm", [DURIAN]).to_dict()
     assert set(failed["error"]) == documented_fields("Error") == {

@@ -149,6 +149,18 @@ fn find_in_chain<'a, T: StdError + 'static>(error: &'a (dyn StdError + 'static))
     None
 }
 
+impl TlsPolicy {
+    /// The rustls client configuration that enforces this policy (ring crypto provider), for
+    /// other HTTPS clients of the same program, such as webhook calls.
+    ///
+    /// # Errors
+    /// [`TlsError::CaFile`] or [`TlsError::SystemRoots`] when the trusted certificates cannot
+    /// be loaded.
+    pub fn rustls_config(&self) -> Result<ClientConfig, TlsError> {
+        client_config(self)
+    }
+}
+
 /// Builds the rustls configuration that enforces `policy`.
 pub(crate) fn client_config(policy: &TlsPolicy) -> Result<ClientConfig, TlsError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
