@@ -79,23 +79,7 @@ impl<'a> Run<'a> {
     ) -> Self {
         let started = Timestamp::now();
         let id = new_run_id(started);
-        let report = Report {
-            vm: job.vm.clone(),
-            run: id.clone(),
-            ok: false,
-            dry_run: options.dry_run,
-            plan: None,
-            retention: None,
-            datastore: None,
-            created: None,
-            deleted: Vec::new(),
-            unverified: Vec::new(),
-            snapshot_removed: false,
-            warnings: Vec::new(),
-            error: None,
-            started,
-            finished: started,
-        };
+        let report = Report::starting(&job.vm, id.clone(), options.dry_run, started);
         Self {
             client,
             job,

@@ -26,6 +26,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use vsphere_client::Client;
 
+use crate::VerificationState;
 use crate::config::JobConfig;
 use crate::error::Error;
 use crate::list::{Generation, VmBackups, list_backups};
@@ -154,7 +155,7 @@ fn per_vm(
         let listed = backups.iter().find(|backups| backups.vm == report.vm);
         if let Some(generations) = listed.map(|backups| backups.generations.as_slice()) {
             values[GENERATIONS] = Some(generations.len() as f64);
-            values[UNVERIFIED] = unverified_or_failed(generations).map(|count| count as f64);
+            values[UNVERIFIED] = Some(unverified_or_failed(generations) as f64);
             values[NEWEST_BYTES] = newest(generations).map(|newest| newest.size_bytes as f64);
         }
         vms.insert(report.vm.clone(), values);
@@ -162,11 +163,12 @@ fn per_vm(
     vms
 }
 
-/// The number of `generations` that are unverified or failed their verification, `None` while
-/// generations carry no verification state (the metric is then not written rather than
-/// guessed).
-fn unverified_or_failed(_generations: &[Generation]) -> Option<usize> {
-    None
+/// The number of `generations` that are unverified or failed their verification.
+fn unverified_or_failed(generations: &[Generation]) -> usize {
+    generations
+        .iter()
+        .filter(|generation| generation.state != VerificationState::Verified)
+        .count()
 }
 
 /// The newest of `generations`: by the marker's time, else by the stamp in the name.
