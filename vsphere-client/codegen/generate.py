@@ -84,6 +84,10 @@ PRIMITIVES = {
     "vmodl.DateTime": "Timestamp",
     "vmodl.Binary": "Binary",
 }
+# Fields that are bearer secrets although pyVmomi does not flag them `F_SECRET`: the session
+# key is the session cookie's value.
+EXTRA_SECRETS = {("vim.UserSession", "key")}
+
 DYNAMIC = ("anyType", "vmodl.DynamicData", "vmodl.DataObject")
 METHOD_FAULT = "vmodl.MethodFault"
 LOCALIZED_METHOD_FAULT = "vmodl.LocalizedMethodFault"
@@ -190,7 +194,11 @@ def evaluate(sources: dict[str, str]) -> TypeInfo:
     info = TypeInfo()
 
     def create_data_type(vmodl, wsdl, parent, version, props):
-        info.data[vmodl] = DataType(vmodl, wsdl, parent, version, [Prop(*p[:4]) for p in props or ()])
+        props = [Prop(*p[:4]) for p in props or ()]
+        for prop in props:
+            if (vmodl, prop.name) in EXTRA_SECRETS:
+                prop.flags |= F_SECRET
+        info.data[vmodl] = DataType(vmodl, wsdl, parent, version, props)
 
     def create_enum_type(vmodl, wsdl, version, values):
         info.enums[vmodl] = EnumType(vmodl, wsdl, version, list(values))
@@ -552,10 +560,12 @@ def emit_from_xml(name: str, fields: list[tuple[str, str]]) -> str:
     )
     if not fields:
         return head + "        r.skip_element()?;\n        Ok(Self::default())\n    }\n}\n\n"
+    # A struct's fields exist whether or not the body has them: charge the decoder's node
+    # budget for its size, so empty elements cannot expand into gigabytes of defaults.
     arms = "".join(f'                "{wire}" => {target}.decode_into(r, &c)?,\n'
                    for wire, target in fields)
     return (
-        head + "        let mut v = Self::default();\n"
+        head + "        r.charge_value::<Self>()?;\n        let mut v = Self::default();\n"
         "        while let Some(c) = r.next_child()? {\n"
         "            match c.name() {\n"
         f"{arms}                _ => r.skip_element()?,\n"
@@ -906,6 +916,7 @@ def emit_methods_file(model: Model) -> str:
         name = request_name(m.wsdl)
         fields = [model.make_field(p, m.version) for p in m.params]
         check_unique(["this"] + [f.rust for f in fields], f"parameters of {m.wsdl}")
+        required = False
         if m.return_type == "void":
             output, returns = "()", "nothing"
         else:
@@ -915,7 +926,7 @@ def emit_methods_file(model: Model) -> str:
             elif m.return_flags & F_OPTIONAL:
                 output, returns = f"Option<{item}>", f"{description}, or `None` when absent"
             else:
-                output, returns = item, description
+                output, returns, required = item, description, True
         faults = ", ".join(f"`{info.data[f].wsdl}`" for f in m.faults if f in info.data)
         since = model.since(m.version)
         doc = (f"The request of `{m.wsdl}` on a `{m.owner}`{' (' + since + ')' if since else ''}."
@@ -937,7 +948,8 @@ def emit_methods_file(model: Model) -> str:
         out.append(
             f"impl Method for {name} {{\n"
             f'    const NAME: &\'static str = "{m.wsdl}";\n'
-            f"    type Output = {output};\n}}\n\n"
+            + ("    const RESULT_REQUIRED: bool = true;\n" if required else "")
+            + f"    type Output = {output};\n}}\n\n"
         )
     return "".join(out)
 

@@ -55,7 +55,9 @@ pub use config::ClientConfig;
 pub use password::Password;
 
 use crate::error::Error;
-use crate::soap::{Method, decode_response, decode_response_value, encode_dynamic, encode_request};
+use crate::soap::{
+    Method, decode_method_response, decode_response_value, encode_dynamic, encode_request,
+};
 use crate::transport::{ApiVersion, SessionCookie, Transport, negotiate};
 use crate::types::{ManagedObjectReference, RetrieveServiceContentRequest, ServiceContent, Value};
 
@@ -117,7 +119,7 @@ impl Client {
             .round_trip(
                 RetrieveServiceContentRequest::NAME,
                 encode_request(&request),
-                decode_response,
+                decode_method_response::<RetrieveServiceContentRequest>,
                 |_| None,
             )
             .await?;
@@ -170,7 +172,7 @@ impl Client {
         self.exchange(
             M::NAME,
             encode_request(&request),
-            decode_response::<M::Output>,
+            decode_method_response::<M>,
             |output| expiry::in_typed_result(output),
         )
         .await

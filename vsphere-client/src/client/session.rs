@@ -11,7 +11,7 @@ use super::Client;
 use super::password::{Credentials, Password};
 use crate::error::{Error, SessionError};
 use crate::object::SessionManager;
-use crate::soap::{Method, ResponseError, decode_response, encode_request};
+use crate::soap::{Method, ResponseError, decode_method_response, encode_request};
 use crate::transport::SessionCookie;
 use crate::types::{
     FaultKind, LocalizedMethodFault, LoginRequest, LogoutRequest, ManagedObjectReference,
@@ -130,7 +130,7 @@ impl Client {
             .round_trip(
                 LogoutRequest::NAME,
                 encode_request(&request),
-                decode_response::<()>,
+                decode_method_response::<LogoutRequest>,
                 |_| None,
             )
             .await;
@@ -261,7 +261,7 @@ impl Client {
             .round_trip_with_cookie(
                 LoginRequest::NAME,
                 body,
-                decode_response::<UserSession>,
+                decode_method_response::<LoginRequest>,
                 |_| None,
             )
             .await;

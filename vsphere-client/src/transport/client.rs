@@ -93,7 +93,7 @@ pub struct Transport {
 impl Transport {
     /// Sets up the HTTP client for `config`. Makes no connection yet.
     ///
-    /// With [`TlsPolicy::Insecure`], logs a warning (once, here).
+    /// With [`TlsPolicy::Insecure`] or an `http://` URL, logs a warning (once, here).
     ///
     /// # Errors
     /// [`TransportError::Tls`] if the trust store or CA file cannot be loaded,
@@ -105,6 +105,13 @@ impl Transport {
             log::warn!(
                 "TLS certificate verification is DISABLED for {}: anyone on the network path can \
                  impersonate the server and capture credentials; pin its thumbprint instead",
+                config.url
+            );
+        }
+        if config.url.url().scheme() == "http" {
+            log::warn!(
+                "{} is plain HTTP: the password and the session cookie cross the network \
+                 unencrypted; use https://",
                 config.url
             );
         }

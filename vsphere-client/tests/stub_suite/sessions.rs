@@ -264,3 +264,28 @@ async fn a_task_wait_whose_session_expires_follows_on_a_new_collector() {
     );
     assert_one_cookie_after_login(&stub);
 }
+
+#[tokio::test]
+async fn a_missing_required_result_is_an_error_and_the_session_key_never_shows() {
+    let stub = Stub::start().await;
+    stub.set_cookie_on_cookieless_replies();
+    stub.script("Login", [Reply::ok("Login", "")]);
+    let client = stub.client().await;
+    let password = Password::from("s3cret".to_owned());
+
+    let error = client
+        .login("backup@vsphere.local", &password)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("returnval"), "{error}");
+    assert_eq!(client.session_cookie(), None);
+
+    let session = client
+        .login("backup@vsphere.local", &password)
+        .await
+        .unwrap();
+    assert_eq!(session.user_name, "backup@vsphere.local");
+    let shown = format!("{session:?}");
+    assert!(!shown.contains(&session.key), "{shown}");
+    assert!(shown.contains("<redacted>"), "{shown}");
+}

@@ -51,6 +51,7 @@ pub struct AboutInfo {
 
 impl FromXml for AboutInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -131,6 +132,7 @@ pub struct CustomFieldDef {
 
 impl FromXml for CustomFieldDef {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -186,6 +188,7 @@ pub struct CustomFieldStringValue {
 
 impl FromXml for CustomFieldStringValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -231,6 +234,7 @@ pub struct CustomFieldValue {
 
 impl FromXml for CustomFieldValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -289,6 +293,7 @@ pub struct DatastoreSummary {
 
 impl FromXml for DatastoreSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -350,6 +355,7 @@ pub struct DynamicProperty {
 
 impl FromXml for DynamicProperty {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -433,6 +439,7 @@ impl fmt::Debug for HostNasVolumeSpec {
 
 impl FromXml for HostNasVolumeSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -500,6 +507,7 @@ pub struct KeyAnyValue {
 
 impl FromXml for KeyAnyValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -544,6 +552,7 @@ pub struct KeyValue {
 
 impl FromXml for KeyValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -590,6 +599,7 @@ pub struct LocalizableMessage {
 
 impl FromXml for LocalizableMessage {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -639,6 +649,7 @@ pub struct LocalizedMethodFault {
 
 impl FromXml for LocalizedMethodFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -687,6 +698,7 @@ pub struct MissingObject {
 
 impl FromXml for MissingObject {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -731,6 +743,7 @@ pub struct MissingProperty {
 
 impl FromXml for MissingProperty {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -777,6 +790,7 @@ pub struct ObjectContent {
 
 impl FromXml for ObjectContent {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -825,6 +839,7 @@ pub struct ObjectSpec {
 
 impl FromXml for ObjectSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -875,6 +890,7 @@ pub struct ObjectUpdate {
 
 impl FromXml for ObjectUpdate {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -923,6 +939,7 @@ pub struct OptionValue {
 
 impl FromXml for OptionValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -969,6 +986,7 @@ pub struct PropertyChange {
 
 impl FromXml for PropertyChange {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1017,6 +1035,7 @@ pub struct PropertyFilterSpec {
 
 impl FromXml for PropertyFilterSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1071,6 +1090,7 @@ pub struct PropertyFilterUpdate {
 
 impl FromXml for PropertyFilterUpdate {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1122,6 +1142,7 @@ pub struct PropertySpec {
 
 impl FromXml for PropertySpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1166,6 +1187,7 @@ pub struct RetrieveOptions {
 
 impl FromXml for RetrieveOptions {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1208,6 +1230,7 @@ pub struct RetrieveResult {
 
 impl FromXml for RetrieveResult {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1250,6 +1273,7 @@ pub struct SelectionSpec {
 
 impl FromXml for SelectionSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1390,6 +1414,7 @@ pub struct ServiceContent {
 
 impl FromXml for ServiceContent {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1605,6 +1630,7 @@ pub struct TaskInfo {
 
 impl FromXml for TaskInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1727,6 +1753,7 @@ pub struct TaskReasonAlarm {
 
 impl FromXml for TaskReasonAlarm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1775,6 +1802,7 @@ pub struct TaskReasonSchedule {
 
 impl FromXml for TaskReasonSchedule {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1850,6 +1878,7 @@ pub struct TaskReasonUser {
 
 impl FromXml for TaskReasonUser {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1898,6 +1927,7 @@ pub struct TraversalSpec {
 
 impl FromXml for TraversalSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1950,6 +1980,7 @@ pub struct UpdateSet {
 
 impl FromXml for UpdateSet {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1986,9 +2017,9 @@ impl FromValue for UpdateSet {
 }
 
 /// The vim25 data object `UserSession` (`vim.UserSession`, since vSphere API 2.0).
-#[derive(Clone, PartialEq, Default, Debug)]
+#[derive(Clone, PartialEq, Default)]
 pub struct UserSession {
-    /// `key`: `xsd:string`; required.
+    /// `key`: `xsd:string`; required; secret: redacted in `Debug`.
     pub key: String,
     /// `userName`: `xsd:string`; required.
     pub user_name: String,
@@ -2012,8 +2043,27 @@ pub struct UserSession {
     pub call_count: i64,
 }
 
+impl fmt::Debug for UserSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserSession")
+            .field("key", &Redacted)
+            .field("user_name", &self.user_name)
+            .field("full_name", &self.full_name)
+            .field("login_time", &self.login_time)
+            .field("last_active_time", &self.last_active_time)
+            .field("locale", &self.locale)
+            .field("message_locale", &self.message_locale)
+            .field("extension_session", &self.extension_session)
+            .field("ip_address", &self.ip_address)
+            .field("user_agent", &self.user_agent)
+            .field("call_count", &self.call_count)
+            .finish()
+    }
+}
+
 impl FromXml for UserSession {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2089,6 +2139,7 @@ pub struct VirtualMachineCloneSpec {
 
 impl FromXml for VirtualMachineCloneSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2311,6 +2362,7 @@ pub struct VirtualMachineConfigSpec {
 
 impl FromXml for VirtualMachineConfigSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2603,6 +2655,7 @@ pub struct VirtualMachineConfigSummary {
 
 impl FromXml for VirtualMachineConfigSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2706,6 +2759,7 @@ pub struct VirtualMachineGuestSummary {
 
 impl FromXml for VirtualMachineGuestSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2814,6 +2868,7 @@ pub struct VirtualMachineQuickStats {
 
 impl FromXml for VirtualMachineQuickStats {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2941,6 +2996,7 @@ pub struct VirtualMachineRelocateSpec {
 
 impl FromXml for VirtualMachineRelocateSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3081,6 +3137,7 @@ pub struct VirtualMachineRuntimeInfo {
 
 impl FromXml for VirtualMachineRuntimeInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3216,6 +3273,7 @@ pub struct VirtualMachineSnapshotInfo {
 
 impl FromXml for VirtualMachineSnapshotInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3282,6 +3340,7 @@ pub struct VirtualMachineSnapshotTree {
 
 impl FromXml for VirtualMachineSnapshotTree {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3352,6 +3411,7 @@ pub struct VirtualMachineStorageSummary {
 
 impl FromXml for VirtualMachineStorageSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3415,6 +3475,7 @@ pub struct VirtualMachineSummary {
 
 impl FromXml for VirtualMachineSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3474,6 +3535,7 @@ pub struct WaitOptions {
 
 impl FromXml for WaitOptions {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
