@@ -15,18 +15,23 @@ declared="$(sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml | head -n1)"
 
 cargo clippy --workspace --all-targets --locked --quiet -- -D clippy::incompatible_msrv
 
-cargo metadata --format-version 1 --locked | python3 -c '
+metadata="$(mktemp)"
+trap 'rm -f "$metadata"' EXIT
+cargo metadata --format-version 1 --locked >"$metadata"
+python3 - "$declared" "$metadata" <<'PY'
 import json, sys
-declared = tuple(int(p) for p in sys.argv[1].split("."))
 def version(text):
-    return tuple(int(p) for p in text.split("."))
-newer = [f"{p[\"name\"]} {p[\"version\"]} needs Rust {p[\"rust_version\"]}"
-         for p in json.load(sys.stdin)["packages"]
+    parts = [int(part) for part in text.split(".")]
+    return tuple(parts + [0] * (3 - len(parts)))
+declared = version(sys.argv[1])
+with open(sys.argv[2]) as handle:
+    packages = json.load(handle)["packages"]
+newer = [f"{p['name']} {p['version']} needs Rust {p['rust_version']}" for p in packages
          if p.get("rust_version") and version(p["rust_version"]) > declared]
 if newer:
-    sys.exit("check-msrv: dependencies need a newer Rust than rust-version " + sys.argv[1]
-             + ":\n  " + "\n  ".join(newer))
-' "$declared"
+    sys.exit(f"check-msrv: dependencies need a newer Rust than rust-version {sys.argv[1]}:\n  "
+             + "\n  ".join(newer))
+PY
 
 python3 - "$declared" src rotation-core vsphere-client bindings tests <<'PY'
 import pathlib, re, sys

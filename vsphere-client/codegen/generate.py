@@ -593,7 +593,7 @@ def emit_enum(model: Model, vmodl: str) -> str:
         doc_lines(f"The vim25 enum `{enum.wsdl}` (`{vmodl}`{', ' + since if since else ''}).\n\n"
                   "`Unrecognized` keeps a value this client does not know (a newer server's); "
                   "the default is `Unrecognized(\"\")`, an absent value."),
-        f"#[derive(Debug, Clone, PartialEq, Eq, Hash)]\npub enum {name} {{\n",
+        f"#[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{\n",
     ]
     for variant, value in variants:
         out.append(f"    /// `{value}`\n    {variant},\n")
@@ -659,7 +659,7 @@ def emit_family(model: Model, base: str, members: list[str]) -> str:
             "(add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` "
             "for subtypes."
         )
-        + f"#[derive(Debug, Clone, PartialEq)]\npub enum {name} {{\n{variants}"
+        + f"#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\npub enum {name} {{\n{variants}"
         "    /// A subtype this client does not generate, kept with its fields.\n"
         "    Unknown(Object),\n}\n\n"
         f"impl {name} {{\n"
@@ -741,7 +741,7 @@ def emit_data_file(model: Model) -> str:
             "[`Value::Object`]. Variants are boxed: the enum stays small, and so do the stack "
             "frames of its derived traits, which recurse through nested values."
         )
-        + "#[derive(Debug, Clone, PartialEq)]\n"
+        + "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n"
         f"pub enum DataObject {{\n{variants}}}\n\n"
         "impl DataObject {\n"
         "    /// The vim25 type name of the value.\n"
@@ -829,7 +829,7 @@ def emit_faults_file(model: Model) -> str:
             "The type of a fault: one per `MethodFault` subtype in the schema, for ancestry tests "
             "such as \"is this a `FileFault`?\"."
         )
-        + "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n"
+        + "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\n"
         f"pub enum FaultKind {{\n{kinds}}}\n\n"
         "/// Name and parent of each fault kind, in `FaultKind` order (sorted by name).\n"
         f"static FAULT_TABLE: [(&str, Option<FaultKind>); {len(faults)}] = [\n{table}];\n\n"
@@ -853,7 +853,7 @@ def emit_faults_file(model: Model) -> str:
             "Variants are boxed: the enum stays small, and so do the stack frames of its derived "
             "traits, which recurse through `faultCause`."
         )
-        + "#[derive(Debug, Clone, PartialEq)]\n"
+        + "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n"
         f"pub enum AnyMethodFault {{\n{variants}"
         "    /// A fault type this client does not know, kept with its fields.\n"
         "    Unknown(Object),\n}\n\n"

@@ -75,6 +75,12 @@ impl DecodeLimits {
     }
 }
 
+// The default node budget bounds the decoded data objects to the size of the largest body.
+const _: () = assert!(
+    DecodeLimits::DEFAULT_MAX_NODES * DecodeLimits::NODE_BYTES
+        <= DecodeLimits::DEFAULT_MAX_BODY_BYTES
+);
+
 impl Default for DecodeLimits {
     fn default() -> Self {
         Self {

@@ -3574,6 +3574,7 @@ impl FromValue for WaitOptions {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyCustomFieldValue {
     /// A `CustomFieldValue`.
     CustomFieldValue(CustomFieldValue),
@@ -3657,6 +3658,7 @@ impl FromValue for AnyCustomFieldValue {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyOptionValue {
     /// A `OptionValue`.
     OptionValue(OptionValue),
@@ -3726,6 +3728,7 @@ impl FromValue for AnyOptionValue {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnySelectionSpec {
     /// A `SelectionSpec`.
     SelectionSpec(SelectionSpec),
@@ -3807,6 +3810,7 @@ impl FromValue for AnySelectionSpec {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyTaskReason {
     /// A `TaskReason`.
     TaskReason(TaskReason),
@@ -3930,6 +3934,7 @@ impl FromValue for AnyTaskReason {
 ///
 /// Convert with [`Value::into_typed`]; types outside the allowlist stay [`Value::Object`]. Variants are boxed: the enum stays small, and so do the stack frames of its derived traits, which recurse through nested values.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DataObject {
     /// A `AboutInfo`.
     AboutInfo(Box<AboutInfo>),

@@ -13,6 +13,7 @@ use crate::xml::{DecodeError, FromXml, StartTag, ToXml, XmlReader, XmlWriter};
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ManagedEntityStatus {
     /// `gray`
     Gray,
@@ -88,6 +89,7 @@ impl FromValue for ManagedEntityStatus {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ObjectUpdateKind {
     /// `modify`
     Modify,
@@ -159,6 +161,7 @@ impl FromValue for ObjectUpdateKind {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropertyChangeOp {
     /// `add`
     Add,
@@ -234,6 +237,7 @@ impl FromValue for PropertyChangeOp {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskInfoState {
     /// `queued`
     Queued,
@@ -309,6 +313,7 @@ impl FromValue for TaskInfoState {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachineConnectionState {
     /// `connected`
     Connected,
@@ -391,6 +396,7 @@ impl FromValue for VirtualMachineConnectionState {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachinePowerState {
     /// `poweredOff`
     PoweredOff,
@@ -465,6 +471,7 @@ impl FromValue for VirtualMachinePowerState {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachineRelocateDiskMoveOptions {
     /// `moveAllDiskBackingsAndAllowSharing`
     MoveAllDiskBackingsAndAllowSharing,
@@ -547,6 +554,7 @@ impl FromValue for VirtualMachineRelocateDiskMoveOptions {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachineRelocateTransformation {
     /// `flat`
     Flat,

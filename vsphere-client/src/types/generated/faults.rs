@@ -18666,6 +18666,7 @@ pub type WipeDiskFault = MethodFault;
 
 /// The type of a fault: one per `MethodFault` subtype in the schema, for ancestry tests such as "is this a `FileFault`?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FaultKind {
     /// `ActiveDirectoryFault`
     ActiveDirectoryFault,
@@ -22291,6 +22292,7 @@ impl FaultKind {
 ///
 /// Variants are boxed: the enum stays small, and so do the stack frames of its derived traits, which recurse through `faultCause`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyMethodFault {
     /// A `ActiveDirectoryFault`.
     ActiveDirectoryFault(Box<ActiveDirectoryFault>),
