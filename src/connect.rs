@@ -60,7 +60,9 @@ impl ConnectOptions {
         }
     }
 
-    /// Reads the `VMROTATE_*` variables listed in the [module docs](self).
+    /// Reads the `VMROTATE_*` variables: `VMROTATE_URL`, `VMROTATE_USERNAME`,
+    /// `VMROTATE_PASSWORD`, `VMROTATE_PASSWORD_FILE`, `VMROTATE_THUMBPRINT`,
+    /// `VMROTATE_CA_FILE` and `VMROTATE_INSECURE` (`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`).
     ///
     /// # Errors
     /// [`Error::Config`] when `VMROTATE_URL` is missing or a variable holds an invalid value.
