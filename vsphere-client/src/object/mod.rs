@@ -4,6 +4,7 @@
 mod handle;
 
 mod clone_spec;
+mod cluster_compute_resource;
 mod container_view;
 mod custom_fields_manager;
 mod datacenter;
@@ -21,6 +22,7 @@ mod virtual_machine;
 mod virtual_machine_snapshot;
 
 pub use clone_spec::{CloneSpec, extra_config_entry};
+pub use cluster_compute_resource::ClusterComputeResource;
 pub use container_view::ContainerView;
 pub use custom_fields_manager::CustomFieldsManager;
 pub use datacenter::Datacenter;
