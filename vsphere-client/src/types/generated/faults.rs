@@ -1660,8 +1660,8 @@ pub struct DasConfigFault {
     pub reason: Option<String>,
     /// `output`: `xsd:string`; since vSphere API 4.0.
     pub output: Option<String>,
-    /// `event`: `Event` (not generated: decoded as `Value`) (array); since vSphere API 4.0.
-    pub event: Vec<Value>,
+    /// `event`: `Event` or a subtype (array); since vSphere API 4.0.
+    pub event: Vec<AnyEvent>,
 }
 
 impl FromXml for DasConfigFault {
@@ -15835,8 +15835,8 @@ pub struct SnapshotRevertIssue {
     pub fault_message: Vec<LocalizableMessage>,
     /// `snapshotName`: `xsd:string`.
     pub snapshot_name: Option<String>,
-    /// `event`: `Event` (not generated: decoded as `Value`) (array).
-    pub event: Vec<Value>,
+    /// `event`: `Event` or a subtype (array).
+    pub event: Vec<AnyEvent>,
     /// `errors`: `xsd:boolean`; required.
     pub errors: bool,
 }

@@ -650,6 +650,34 @@ impl Method for PowerOnVMTaskRequest {
     type Output = ManagedObjectReference;
 }
 
+/// The request of `QueryEvents` on a `EventManager` (since vSphere API 2.0).
+///
+/// Returns `Event` or a subtype (array; empty when none).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct QueryEventsRequest {
+    /// The `EventManager` to call.
+    pub this: ManagedObjectReference,
+    /// `filter`: `EventFilterSpec`; required.
+    pub filter: EventFilterSpec,
+    /// `eventViewSpec`: `EventManagerEventViewSpec` (not generated: decoded as `Value`); since vSphere API 9.0.0.0.
+    pub event_view_spec: Option<Value>,
+}
+
+impl ToXml for QueryEventsRequest {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[("xmlns", VIM25_NAMESPACE)]);
+        self.this.write_xml(w, "_this", None);
+        self.filter.write_xml(w, "filter", None);
+        self.event_view_spec.write_xml(w, "eventViewSpec", None);
+        w.end_element(tag);
+    }
+}
+
+impl Method for QueryEventsRequest {
+    const NAME: &'static str = "QueryEvents";
+    type Output = Vec<AnyEvent>;
+}
+
 /// The request of `ReconfigVM_Task` on a `VirtualMachine` (since vSphere API 2.0).
 ///
 /// Returns a `Task` reference. Declared faults: `TaskInProgress`, `VmConfigFault`, `ConcurrentAccess`, `FileFault`, `InvalidName`, `DuplicateName`, `InvalidState`, `InsufficientResourcesFault`, `InvalidDatastore`.
