@@ -142,9 +142,9 @@ fn security_warnings(options: &ConnectOptions) -> Vec<String> {
     let mut warnings = Vec::new();
     if options.insecure {
         warnings.push(
-            "certificate verification is off (--insecure or VMROTATE_INSECURE): anyone on the \
-             network path can pose as the server and capture the password; pin its certificate \
-             with --thumbprint instead"
+            "certificate verification is off (--insecure, VMROTATE_INSECURE or the jobs file's \
+             `insecure`): anyone on the network path can pose as the server and capture the \
+             password; pin its certificate with --thumbprint instead"
                 .to_owned(),
         );
     }
