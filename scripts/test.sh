@@ -11,6 +11,18 @@ cargo fmt --all --check
 echo "== generated vim25 types are current"
 bash scripts/check-codegen.sh
 
+echo "== declared rust-version (MSRV) holds"
+bash scripts/check-msrv.sh
+
+echo "== clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== rustdoc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked
+
+echo "== fuzz target builds (run it with cargo fuzz: see vsphere-client/fuzz/README.md)"
+cargo build --manifest-path vsphere-client/fuzz/Cargo.toml --locked
+
 echo "== vcsim launcher"
 VCSIM_BIN="$(bash scripts/build-vcsim.sh)"
 export VCSIM_BIN

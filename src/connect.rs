@@ -68,7 +68,7 @@ impl ConnectOptions {
     /// Reads the `VMROTATE_*` variables: `VMROTATE_URL`, `VMROTATE_USERNAME`,
     /// `VMROTATE_PASSWORD_FILE` (wins over `VMROTATE_PASSWORD`, as everywhere; empty values
     /// count as unset), `VMROTATE_THUMBPRINT`, `VMROTATE_CA_FILE` and `VMROTATE_INSECURE`
-    /// (`1`/`true`).
+    /// (`1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`).
     ///
     /// # Errors
     /// [`Error::Config`] when `VMROTATE_URL` is missing or a variable holds an invalid value.

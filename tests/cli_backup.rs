@@ -3,7 +3,7 @@
 mod cli_support;
 
 use cli_support::{
-    DATASTORES, Lab, ONTO_BOTH, VM, assert_bad_input, describe, json, stderr, stdout,
+    DATASTORES, Lab, ONTO_BOTH, VM, assert_bad_input, describe, errors, json, stderr, stdout,
 };
 
 #[test]
@@ -180,7 +180,7 @@ fn one_failure_does_not_stop_the_other_vms_and_exits_1() {
     );
     assert!(summary.contains("avocado3: FAILED"), "{summary}");
     assert!(summary.ends_with("1 of 2 backups FAILED\n"), "{summary}");
-    let errors = stderr(&output);
+    let errors = errors(&output);
     assert_eq!(errors.lines().count(), 1, "{errors}");
     assert!(errors.starts_with("error: avocado3: "), "{errors}");
     assert_eq!(lab.generations(VM).len(), 1);

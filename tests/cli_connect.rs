@@ -3,7 +3,7 @@
 
 mod cli_support;
 
-use cli_support::{Lab, VM, assert_bad_input, assert_one_error, describe};
+use cli_support::{Lab, VM, assert_bad_input, assert_one_error, describe, stderr};
 use vcsim::{Simulator, TestCert};
 
 #[test]
@@ -76,4 +76,40 @@ fn missing_or_invalid_settings_exit_2() {
         .output()
         .expect("vmrotate runs");
     assert_bad_input(&maybe, "maybe");
+}
+
+#[test]
+fn plain_http_and_skipped_certificate_checks_are_warned_about() {
+    let lab = Lab::start();
+    let plain = lab.succeed(&["list", VM]);
+    let warnings: Vec<String> = stderr(&plain).lines().map(str::to_owned).collect();
+    assert_eq!(warnings.len(), 1, "{}", describe(&plain));
+    assert!(
+        warnings[0].starts_with("warning: http://") && warnings[0].contains("unencrypted"),
+        "{}",
+        describe(&plain)
+    );
+
+    for insecure in [
+        lab.succeed(&["list", VM, "--insecure"]),
+        lab.command(&["list", VM])
+            .env("VMROTATE_INSECURE", "1")
+            .output()
+            .expect("vmrotate runs"),
+    ] {
+        assert!(insecure.status.success(), "{}", describe(&insecure));
+        assert!(
+            stderr(&insecure)
+                .lines()
+                .any(|line| line.starts_with("warning: certificate verification is off")),
+            "{}",
+            describe(&insecure)
+        );
+    }
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cert = TestCert::generate(dir.path()).expect("a certificate");
+    let tls = Lab::with(Simulator::builder().tls(&cert));
+    let verified = tls.succeed(&["list", VM, "--thumbprint", cert.sha256_fingerprint()]);
+    assert_eq!(stderr(&verified), "", "{}", describe(&verified));
 }

@@ -105,7 +105,10 @@ fn the_textfile_passes_promtool_and_keeps_the_last_success() {
     assert_eq!(first["vmrotate_run_vms{result=\"succeeded\"}"], 1.0);
     assert_eq!(first["vmrotate_run_vms{result=\"failed\"}"], 0.0);
     assert!(first["vmrotate_run_duration_seconds"] >= 0.0);
-    assert_eq!(first[&vm_sample("generations_unverified_or_failed", VM)], 0.0);
+    assert_eq!(
+        first[&vm_sample("generations_unverified_or_failed", VM)],
+        0.0
+    );
 
     // A failed run: success 0, the last success from the first run.
     failed_backup(&lab, &config);

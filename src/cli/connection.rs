@@ -112,6 +112,9 @@ impl ConnectionArgs {
         options.thumbprint = self.thumbprint.or(table.thumbprint);
         options.ca_file = self.ca_file.or(table.ca_file);
         options.insecure = self.insecure || table.insecure;
+        for warning in security_warnings(&options) {
+            eprintln!("warning: {warning}");
+        }
         options.password_file = self.password_file;
         options.fill_password_from_env();
         if options.password.is_none() && options.password_file.is_none() {
@@ -127,6 +130,33 @@ impl ConnectionArgs {
         }
         Ok(options)
     }
+}
+
+/// What the user should know about connecting this way: certificate checks turned off, or a
+/// plain-HTTP URL that carries the password unencrypted.
+fn security_warnings(options: &ConnectOptions) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if options.insecure {
+        warnings.push(
+            "certificate verification is off (--insecure, VMROTATE_INSECURE or the jobs file's \
+             `insecure`): anyone on the network path can pose as the server and capture the \
+             password; pin its certificate with --thumbprint instead"
+                .to_owned(),
+        );
+    }
+    if options
+        .url
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("http://")
+    {
+        warnings.push(format!(
+            "{} is plain http://: the password and the session cross the network unencrypted; \
+             use https://",
+            options.url.trim()
+        ));
+    }
+    warnings
 }
 
 fn thumbprint<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Thumbprint>, D::Error> {

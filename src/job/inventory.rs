@@ -103,7 +103,8 @@ impl From<VirtualMachinePowerState> for PowerState {
             VirtualMachinePowerState::PoweredOff => PowerState::PoweredOff,
             VirtualMachinePowerState::PoweredOn => PowerState::PoweredOn,
             VirtualMachinePowerState::Suspended => PowerState::Suspended,
-            VirtualMachinePowerState::Unrecognized(_) => PowerState::Unknown,
+            // `Unrecognized`, and the states of a newer vim25 (the enum is non-exhaustive).
+            _ => PowerState::Unknown,
         }
     }
 }

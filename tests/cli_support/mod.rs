@@ -308,10 +308,20 @@ pub fn assert_bad_input(output: &Output, expected: &str) {
     assert_one_error(output, 2, expected);
 }
 
-/// Checks a failure: exit code `code` and one `error: ` line on stderr containing `expected`.
+/// Standard error without the `warning: ` lines (the simulator's plain-HTTP URL gets one).
+pub fn errors(output: &Output) -> String {
+    stderr(output)
+        .lines()
+        .filter(|line| !line.starts_with("warning: "))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Checks a failure: exit code `code` and one `error: ` line on stderr containing `expected`
+/// (besides `warning: ` lines).
 pub fn assert_one_error(output: &Output, code: i32, expected: &str) {
     assert_eq!(output.status.code(), Some(code), "{}", describe(output));
-    let stderr = stderr(output);
+    let stderr = errors(output);
     assert_eq!(stderr.lines().count(), 1, "{}", describe(output));
     assert!(
         stderr.starts_with("error: ") && stderr.contains(expected),

@@ -84,6 +84,10 @@ PRIMITIVES = {
     "vmodl.DateTime": "Timestamp",
     "vmodl.Binary": "Binary",
 }
+# Fields that are bearer secrets although pyVmomi does not flag them `F_SECRET`: the session
+# key is the session cookie's value.
+EXTRA_SECRETS = {("vim.UserSession", "key")}
+
 DYNAMIC = ("anyType", "vmodl.DynamicData", "vmodl.DataObject")
 METHOD_FAULT = "vmodl.MethodFault"
 LOCALIZED_METHOD_FAULT = "vmodl.LocalizedMethodFault"
@@ -190,7 +194,11 @@ def evaluate(sources: dict[str, str]) -> TypeInfo:
     info = TypeInfo()
 
     def create_data_type(vmodl, wsdl, parent, version, props):
-        info.data[vmodl] = DataType(vmodl, wsdl, parent, version, [Prop(*p[:4]) for p in props or ()])
+        props = [Prop(*p[:4]) for p in props or ()]
+        for prop in props:
+            if (vmodl, prop.name) in EXTRA_SECRETS:
+                prop.flags |= F_SECRET
+        info.data[vmodl] = DataType(vmodl, wsdl, parent, version, props)
 
     def create_enum_type(vmodl, wsdl, version, values):
         info.enums[vmodl] = EnumType(vmodl, wsdl, version, list(values))
@@ -260,6 +268,8 @@ def camel_case(name: str) -> str:
     ident = "".join(out)
     if not ident or ident[0].isdigit():
         ident = "V" + ident
+    if ident in NOT_RAW:  # `Self` (the value `self`) cannot be a variant, even raw
+        ident += "_"
     return ident
 
 
@@ -552,10 +562,12 @@ def emit_from_xml(name: str, fields: list[tuple[str, str]]) -> str:
     )
     if not fields:
         return head + "        r.skip_element()?;\n        Ok(Self::default())\n    }\n}\n\n"
+    # A struct's fields exist whether or not the body has them: charge the decoder's node
+    # budget for its size, so empty elements cannot expand into gigabytes of defaults.
     arms = "".join(f'                "{wire}" => {target}.decode_into(r, &c)?,\n'
                    for wire, target in fields)
     return (
-        head + "        let mut v = Self::default();\n"
+        head + "        r.charge_value::<Self>()?;\n        let mut v = Self::default();\n"
         "        while let Some(c) = r.next_child()? {\n"
         "            match c.name() {\n"
         f"{arms}                _ => r.skip_element()?,\n"
@@ -583,7 +595,7 @@ def emit_enum(model: Model, vmodl: str) -> str:
         doc_lines(f"The vim25 enum `{enum.wsdl}` (`{vmodl}`{', ' + since if since else ''}).\n\n"
                   "`Unrecognized` keeps a value this client does not know (a newer server's); "
                   "the default is `Unrecognized(\"\")`, an absent value."),
-        f"#[derive(Debug, Clone, PartialEq, Eq, Hash)]\npub enum {name} {{\n",
+        f"#[derive(Debug, Clone, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{\n",
     ]
     for variant, value in variants:
         out.append(f"    /// `{value}`\n    {variant},\n")
@@ -649,7 +661,11 @@ def emit_family(model: Model, base: str, members: list[str]) -> str:
             "(add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` "
             "for subtypes."
         )
-        + f"#[derive(Debug, Clone, PartialEq)]\npub enum {name} {{\n{variants}"
+        # The typed variants hold their value unboxed, so they match and convert directly;
+        # `Unknown` is smaller than a large data object, which clippy would flag.
+        + "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n"
+        + ("#[allow(clippy::large_enum_variant)]\n" if len(rust) == 1 else "")
+        + f"pub enum {name} {{\n{variants}"
         "    /// A subtype this client does not generate, kept with its fields.\n"
         "    Unknown(Object),\n}\n\n"
         f"impl {name} {{\n"
@@ -731,7 +747,7 @@ def emit_data_file(model: Model) -> str:
             "[`Value::Object`]. Variants are boxed: the enum stays small, and so do the stack "
             "frames of its derived traits, which recurse through nested values."
         )
-        + "#[derive(Debug, Clone, PartialEq)]\n"
+        + "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n"
         f"pub enum DataObject {{\n{variants}}}\n\n"
         "impl DataObject {\n"
         "    /// The vim25 type name of the value.\n"
@@ -819,7 +835,7 @@ def emit_faults_file(model: Model) -> str:
             "The type of a fault: one per `MethodFault` subtype in the schema, for ancestry tests "
             "such as \"is this a `FileFault`?\"."
         )
-        + "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n"
+        + "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]\n#[non_exhaustive]\n"
         f"pub enum FaultKind {{\n{kinds}}}\n\n"
         "/// Name and parent of each fault kind, in `FaultKind` order (sorted by name).\n"
         f"static FAULT_TABLE: [(&str, Option<FaultKind>); {len(faults)}] = [\n{table}];\n\n"
@@ -843,7 +859,7 @@ def emit_faults_file(model: Model) -> str:
             "Variants are boxed: the enum stays small, and so do the stack frames of its derived "
             "traits, which recurse through `faultCause`."
         )
-        + "#[derive(Debug, Clone, PartialEq)]\n"
+        + "#[derive(Debug, Clone, PartialEq)]\n#[non_exhaustive]\n"
         f"pub enum AnyMethodFault {{\n{variants}"
         "    /// A fault type this client does not know, kept with its fields.\n"
         "    Unknown(Object),\n}\n\n"
@@ -906,6 +922,7 @@ def emit_methods_file(model: Model) -> str:
         name = request_name(m.wsdl)
         fields = [model.make_field(p, m.version) for p in m.params]
         check_unique(["this"] + [f.rust for f in fields], f"parameters of {m.wsdl}")
+        required = False
         if m.return_type == "void":
             output, returns = "()", "nothing"
         else:
@@ -915,7 +932,7 @@ def emit_methods_file(model: Model) -> str:
             elif m.return_flags & F_OPTIONAL:
                 output, returns = f"Option<{item}>", f"{description}, or `None` when absent"
             else:
-                output, returns = item, description
+                output, returns, required = item, description, True
         faults = ", ".join(f"`{info.data[f].wsdl}`" for f in m.faults if f in info.data)
         since = model.since(m.version)
         doc = (f"The request of `{m.wsdl}` on a `{m.owner}`{' (' + since + ')' if since else ''}."
@@ -937,7 +954,8 @@ def emit_methods_file(model: Model) -> str:
         out.append(
             f"impl Method for {name} {{\n"
             f'    const NAME: &\'static str = "{m.wsdl}";\n'
-            f"    type Output = {output};\n}}\n\n"
+            + ("    const RESULT_REQUIRED: bool = true;\n" if required else "")
+            + f"    type Output = {output};\n}}\n\n"
         )
     return "".join(out)
 

@@ -205,6 +205,10 @@ pub enum SessionError {
          negotiated or configured API version"
     )]
     NoSessionManager,
+    /// The server accepted a `Login` but gave no session cookie, and the login was not sent
+    /// with one the server could have authenticated.
+    #[error("the server accepted the login but set no `vmware_soap_session` cookie")]
+    NoSessionCookie,
     /// The session expired and logging in again with the stored credentials failed.
     #[error("the session expired and logging in again failed: {0}")]
     ReloginFailed(Box<Error>),

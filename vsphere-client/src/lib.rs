@@ -22,3 +22,8 @@ pub mod xml;
 
 pub use client::{Client, ClientConfig, Password};
 pub use error::Error;
+
+/// The crate README's example, compiled as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

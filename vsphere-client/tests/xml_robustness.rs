@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use proptest::prelude::*;
 use vsphere_client::soap::{ResponseError, decode_response, decode_response_value};
 use vsphere_client::types::{
-    ManagedObjectReference, RetrieveResult, UpdateSet, UserSession, Value,
+    ManagedObjectReference, RetrieveResult, UpdateSet, UserSession, Value, VirtualMachineConfigSpec,
 };
 use vsphere_client::xml::{DecodeErrorKind, DecodeLimits, FromXml};
 
@@ -282,4 +282,55 @@ fn data_objects_nested_through_any_type_fields_up_to_the_limit_decode() {
         current = pair.value;
     }
     assert_eq!(levels, depth);
+}
+
+/// A response to a method returning an array, with `returnvals` as its content.
+fn array_response(returnvals: &str) -> Vec<u8> {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><QueryResponse xmlns="urn:vim25">{returnvals}</QueryResponse></soapenv:Body></soapenv:Envelope>"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_small_body_of_empty_data_objects_is_refused_by_the_node_budget() {
+    let count = 100_000;
+    let body = array_response(&"<returnval/>".repeat(count));
+    let expanded = count * size_of::<VirtualMachineConfigSpec>();
+    assert!(
+        expanded > 100 * body.len(),
+        "{} bytes would expand into {expanded}",
+        body.len()
+    );
+    // A budget of 64 MiB of decoded data objects.
+    let limits = DecodeLimits::default().with_max_nodes(1024 * 1024);
+
+    let Err(ResponseError::Decode(error)) =
+        decode_response::<Vec<VirtualMachineConfigSpec>>(&body, &limits)
+    else {
+        panic!("the empty data objects were decoded");
+    };
+    assert_eq!(
+        error.kind(),
+        &DecodeErrorKind::TooManyNodes { limit: 1024 * 1024 }
+    );
+    assert!(
+        error.to_string().contains("DecodeLimits::max_nodes"),
+        "{error}"
+    );
+
+    // The same number of elements that decode into small values fits the budget.
+    let strings = decode_response::<Vec<String>>(&body, &limits).unwrap();
+    assert_eq!(strings.len(), count);
+}
+
+#[test]
+fn elements_alone_spend_the_node_budget() {
+    let body = array_response(&"<returnval>x</returnval>".repeat(1_000));
+    let tight = DecodeLimits::default().with_max_nodes(500);
+    let Err(ResponseError::Decode(error)) = decode_response::<Vec<String>>(&body, &tight) else {
+        panic!("1,000 elements fit a budget of 500");
+    };
+    assert_eq!(error.kind(), &DecodeErrorKind::TooManyNodes { limit: 500 });
+    assert!(decode_response::<Vec<String>>(&body, &DecodeLimits::default()).is_ok());
 }

@@ -131,10 +131,10 @@ fn split(period: Period, limit: Limit, sorted: &[&Snapshot], tz: &TimeZone, ledg
     }
     // After reaching its count, the last archive visited is the one just kept, so this only
     // adds the oldest archive when a counted rule walked to the end short of its count.
-    if let (Some(oldest), Limit::AtMost(_)) = (visited, limit) {
-        if !ledger.is_kept(oldest) {
-            ledger.keep(oldest, format!("{name}[oldest] #{}", kept + 1));
-        }
+    if let (Some(oldest), Limit::AtMost(_)) = (visited, limit)
+        && !ledger.is_kept(oldest)
+    {
+        ledger.keep(oldest, format!("{name}[oldest] #{}", kept + 1));
     }
 }
 

@@ -148,10 +148,10 @@ impl Policy {
                     ledger.keep(position, format!("has tags [{}]", tags.join(", ")));
                 }
             }
-            if let Some((span, cutoff)) = within {
-                if is_after(snapshot, cutoff) {
-                    ledger.keep(position, format!("within {span}"));
-                }
+            if let Some((span, cutoff)) = within
+                && is_after(snapshot, cutoff)
+            {
+                ledger.keep(position, format!("within {span}"));
             }
             for (&(period, limit), (kept, last)) in self.counted.iter().zip(&mut counted_state) {
                 if !limit.allows(*kept) {

@@ -1,16 +1,7 @@
 //! Feeds arbitrary bodies to the SOAP response decoder: it must never panic, whatever it is
 //! given; errors are fine.
 //!
-//! Run (cargo-fuzz needs nightly features; on stable use RUSTC_BOOTSTRAP=1):
-//!
-//! ```sh
-//! cd vsphere-client/fuzz
-//! mkdir -p corpus/decode_response
-//! for f in ../tests/data/captures/*.txt; do
-//!     sed '1,/^=== RESPONSE ===$/d' "$f" | sed '1,/^$/d' > "corpus/decode_response/$(basename "$f")"
-//! done
-//! RUSTC_BOOTSTRAP=1 cargo fuzz run decode_response corpus/decode_response -- -max_total_time=300
-//! ```
+//! How to run it: `vsphere-client/fuzz/README.md`.
 
 #![no_main]
 

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Error;
 use crate::soap::ResponseError;
-use crate::transport::{ApiVersion, Transport};
+use crate::transport::{ApiVersion, SessionCookie, Transport};
 use crate::types::LocalizedMethodFault;
 use crate::xml::DecodeLimits;
 
@@ -47,6 +47,20 @@ impl Connection {
         decode: impl Fn(&[u8], &DecodeLimits) -> Result<T, ResponseError>,
         hidden_fault: impl Fn(&T) -> Option<LocalizedMethodFault>,
     ) -> Result<T, Error> {
+        self.round_trip_with_cookie(method, body, decode, hidden_fault)
+            .await
+            .map(|(output, _)| output)
+    }
+
+    /// As [`round_trip`](Self::round_trip), also returning the session cookie the reply set
+    /// (for `Login`, whose reply's cookie is the session).
+    pub(super) async fn round_trip_with_cookie<T>(
+        &self,
+        method: &str,
+        body: Vec<u8>,
+        decode: impl Fn(&[u8], &DecodeLimits) -> Result<T, ResponseError>,
+        hidden_fault: impl Fn(&T) -> Option<LocalizedMethodFault>,
+    ) -> Result<(T, Option<SessionCookie>), Error> {
         let started = Instant::now();
         let reply = self.transport.post_soap(&self.soap_action, body).await;
         *self.last_activity() = Instant::now();
@@ -72,7 +86,7 @@ impl Connection {
         })?;
         match hidden_fault(&output) {
             Some(fault) => Err(Error::reported_fault(method, &fault)),
-            None => Ok(output),
+            None => Ok((output, reply.set_session_cookie)),
         }
     }
 

@@ -31,6 +31,14 @@
 //!   is retried, once. Concurrent calls that find the session expired cause one login.
 //! - [`Client::attach_session`] uses a session another tool opened; such a session is not
 //!   renewed when it expires.
+//! - The session cookie comes only from a `Login` reply or from `attach_session`: a cookie the
+//!   server sets on any other reply (vCenter sets one on every reply to a request without a
+//!   cookie) is ignored, so the logged-in session is never replaced, and a re-login keeps one
+//!   cookie.
+//! - Objects of a session (container views, property collectors and filters, paging tokens)
+//!   end with it. [`Client::session_generation`] tells when a re-login happened; the listings
+//!   of [`crate::property`] and [`Task::wait`](crate::task::Task::wait) start again once from
+//!   fresh objects after one.
 //! - While a session is attached, a background task sends `CurrentTime` after
 //!   [`ClientConfig::keepalive`] without calls, so the server does not end it for idleness.
 //!   It stops when the client is closed or its last clone dropped.
@@ -55,7 +63,9 @@ pub use config::ClientConfig;
 pub use password::Password;
 
 use crate::error::Error;
-use crate::soap::{Method, decode_response, decode_response_value, encode_dynamic, encode_request};
+use crate::soap::{
+    Method, decode_method_response, decode_response_value, encode_dynamic, encode_request,
+};
 use crate::transport::{ApiVersion, SessionCookie, Transport, negotiate};
 use crate::types::{ManagedObjectReference, RetrieveServiceContentRequest, ServiceContent, Value};
 
@@ -117,7 +127,7 @@ impl Client {
             .round_trip(
                 RetrieveServiceContentRequest::NAME,
                 encode_request(&request),
-                decode_response,
+                decode_method_response::<RetrieveServiceContentRequest>,
                 |_| None,
             )
             .await?;
@@ -170,7 +180,7 @@ impl Client {
         self.exchange(
             M::NAME,
             encode_request(&request),
-            decode_response::<M::Output>,
+            decode_method_response::<M>,
             |output| expiry::in_typed_result(output),
         )
         .await

@@ -11,7 +11,7 @@ use super::Client;
 use super::password::{Credentials, Password};
 use crate::error::{Error, SessionError};
 use crate::object::SessionManager;
-use crate::soap::{Method, ResponseError, decode_response, encode_request};
+use crate::soap::{Method, ResponseError, decode_method_response, encode_request};
 use crate::transport::SessionCookie;
 use crate::types::{
     FaultKind, LocalizedMethodFault, LoginRequest, LogoutRequest, ManagedObjectReference,
@@ -75,6 +75,8 @@ impl Client {
             password: password.clone(),
         };
         let _login = self.inner.session.login_lock.lock().await;
+        // A new login is a new session: whatever cookie the client held is not sent with it.
+        self.connection().transport.clear_session_cookie();
         let session = self.start_session(&credentials).await;
         // A failed login also ends the use of earlier credentials: the session is gone.
         *self.inner.session.credentials() = session.is_ok().then_some(credentials);
@@ -128,7 +130,7 @@ impl Client {
             .round_trip(
                 LogoutRequest::NAME,
                 encode_request(&request),
-                decode_response::<()>,
+                decode_method_response::<LogoutRequest>,
                 |_| None,
             )
             .await;
@@ -152,6 +154,39 @@ impl Client {
         let result = self.logout().await;
         self.inner.session.closed.store(true, Ordering::Release);
         result
+    }
+
+    /// Counts the sessions this client (and its clones) started or attached. When it changes,
+    /// the objects that lived in the earlier session are gone: container views, property
+    /// collectors and filters, paging tokens. Code that holds such objects across calls can
+    /// compare it before and after a failure to tell a session renewal from other errors.
+    pub fn session_generation(&self) -> u64 {
+        self.inner.session.generation.load(Ordering::Acquire)
+    }
+
+    /// Runs `attempt`, and once more when it failed after the session was renewed (a re-login
+    /// during the attempt): for work that uses session-bound objects, which the new session
+    /// does not have, and so must start again from fresh ones.
+    pub(crate) async fn restarting_after_relogin<T, F, Fut>(
+        &self,
+        what: &str,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let generation = self.session_generation();
+        match attempt().await {
+            Err(error) if self.session_generation() != generation => {
+                log::info!(
+                    "{what} failed after the session was renewed ({error}); starting it again \
+                     in the new session"
+                );
+                attempt().await
+            }
+            other => other,
+        }
     }
 
     /// Makes a call (see [`call`](Self::call)): one round trip, and when the session expired
@@ -203,8 +238,13 @@ impl Client {
             .map_err(|error| SessionError::ReloginFailed(Box::new(error)).into())
     }
 
-    /// Sends `Login` (without retry) in place of any session held; the caller holds the
-    /// login lock.
+    /// Sends `Login` (without retry); the caller holds the login lock.
+    ///
+    /// The session cookie comes from the `Login` reply only: the cookie the reply sets or,
+    /// when it sets none, the cookie the login was sent with (which the server has now
+    /// authenticated). Cookies that replies to other calls set are never adopted, so one
+    /// cookie is kept across a re-login and a concurrent call cannot replace it. After a
+    /// failed login the client holds no cookie.
     async fn start_session(&self, credentials: &Credentials) -> Result<UserSession, Error> {
         let mut request = LoginRequest {
             this: self.session_manager_ref()?,
@@ -215,16 +255,27 @@ impl Client {
         let body = encode_request(&request);
         request.password.zeroize();
         let transport = &self.connection().transport;
-        transport.clear_session_cookie();
-        let session = self
+        let sent_with = transport.session_cookie();
+        let login = self
             .connection()
-            .round_trip(
+            .round_trip_with_cookie(
                 LoginRequest::NAME,
                 body,
-                decode_response::<UserSession>,
+                decode_method_response::<LoginRequest>,
                 |_| None,
             )
-            .await?;
+            .await;
+        let (session, cookie) = match login {
+            Ok((session, set)) => (session, set.or(sent_with)),
+            Err(error) => {
+                transport.clear_session_cookie();
+                return Err(error);
+            }
+        };
+        let Some(cookie) = cookie else {
+            return Err(SessionError::NoSessionCookie.into());
+        };
+        transport.set_session_cookie(cookie);
         self.inner.session.generation.fetch_add(1, Ordering::AcqRel);
         Ok(session)
     }

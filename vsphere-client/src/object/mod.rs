@@ -4,10 +4,12 @@
 mod handle;
 
 mod clone_spec;
+mod cluster_compute_resource;
 mod container_view;
 mod custom_fields_manager;
 mod datacenter;
 mod datastore;
+mod event_manager;
 mod folder;
 mod host_system;
 mod property_collector;
@@ -21,10 +23,12 @@ mod virtual_machine;
 mod virtual_machine_snapshot;
 
 pub use clone_spec::{CloneSpec, extra_config_entry};
+pub use cluster_compute_resource::ClusterComputeResource;
 pub use container_view::ContainerView;
 pub use custom_fields_manager::CustomFieldsManager;
 pub use datacenter::Datacenter;
 pub use datastore::Datastore;
+pub use event_manager::EventManager;
 pub use folder::Folder;
 pub use host_system::HostSystem;
 pub use property_collector::PropertyCollector;

@@ -3,10 +3,10 @@
 use super::handle::managed_object;
 use super::property_filter::PropertyFilter;
 use crate::types::{
-    CancelWaitForUpdatesRequest, ContinueRetrievePropertiesExRequest, CreateFilterRequest,
-    CreatePropertyCollectorRequest, DestroyPropertyCollectorRequest, PropertyFilterSpec,
-    RetrieveOptions, RetrievePropertiesExRequest, RetrieveResult, UpdateSet,
-    WaitForUpdatesExRequest, WaitOptions,
+    CancelRetrievePropertiesExRequest, CancelWaitForUpdatesRequest,
+    ContinueRetrievePropertiesExRequest, CreateFilterRequest, CreatePropertyCollectorRequest,
+    DestroyPropertyCollectorRequest, PropertyFilterSpec, RetrieveOptions,
+    RetrievePropertiesExRequest, RetrieveResult, UpdateSet, WaitForUpdatesExRequest, WaitOptions,
 };
 use crate::{Client, Error};
 
@@ -96,6 +96,19 @@ impl PropertyCollector {
         token: &str,
     ) -> Result<RetrieveResult, Error> {
         let request = ContinueRetrievePropertiesExRequest {
+            this: self.moref.clone(),
+            token: token.to_owned(),
+        };
+        self.client.call(request).await
+    }
+
+    /// `CancelRetrievePropertiesEx`: frees the rest of a paged result that will not be read,
+    /// given the last `token`.
+    ///
+    /// # Errors
+    /// The call's [`Error`]; `InvalidProperty` for a token that is unknown or used up.
+    pub async fn cancel_retrieve_properties_ex(&self, token: &str) -> Result<(), Error> {
+        let request = CancelRetrievePropertiesExRequest {
             this: self.moref.clone(),
             token: token.to_owned(),
         };

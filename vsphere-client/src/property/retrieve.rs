@@ -75,14 +75,27 @@ impl ViewQuery {
 
     /// Creates the view, reads all pages, destroys the view.
     ///
+    /// When the session expires during the listing, the client logs in again, but the view
+    /// and the paging token belong to the old session: the listing then starts again, once,
+    /// from a new view.
+    ///
     /// # Errors
     /// [`Error::NotFound`] when the server has no view manager, and the calls' [`Error`]s.
     pub async fn retrieve(&self, client: &Client) -> Result<Vec<ObjectProps>, Error> {
+        client
+            .restarting_after_relogin("listing through a container view", || {
+                self.retrieve_once(client)
+            })
+            .await
+    }
+
+    async fn retrieve_once(&self, client: &Client) -> Result<Vec<ObjectProps>, Error> {
         let types: Vec<&str> = self
             .properties
             .iter()
             .map(|spec| spec.r#type.as_str())
             .collect();
+        let session = client.session_generation();
         let view = ViewManager::of(client)?
             .create_container_view(&self.container, &types, self.recursive)
             .await?;
@@ -97,7 +110,9 @@ impl ViewQuery {
         };
         let retrieved = collect(&PropertyCollector::of(client), spec, self.page_size).await;
         let view_ref = view.moref().clone();
-        if let Err(error) = view.destroy().await {
+        if client.session_generation() != session {
+            log::debug!("the container view {view_ref} ended with its session");
+        } else if let Err(error) = view.destroy().await {
             log::warn!("could not destroy the container view {view_ref}: {error}");
         }
         retrieved
@@ -138,7 +153,12 @@ pub async fn retrieve_objects(
             .collect(),
         report_missing_objects_in_results: None,
     };
-    collect(&PropertyCollector::of(client), spec, None).await
+    let collector = PropertyCollector::of(client);
+    client
+        .restarting_after_relogin("reading properties", || {
+            collect(&collector, spec.clone(), None)
+        })
+        .await
 }
 
 /// Reads `paths` of `object`.
@@ -173,23 +193,36 @@ pub async fn retrieve_one(
         })
 }
 
-/// Retrieves every page of `spec`'s result from `collector`.
+/// Retrieves every page of `spec`'s result from `collector`. When reading a page fails, the
+/// retrieval is cancelled (`CancelRetrievePropertiesEx`) so the server frees its result,
+/// unless the session changed meanwhile (the token died with it).
 async fn collect(
     collector: &PropertyCollector,
     spec: PropertyFilterSpec,
     max_objects: Option<i32>,
 ) -> Result<Vec<ObjectProps>, Error> {
     let options = RetrieveOptions { max_objects };
+    let session = collector.client().session_generation();
     let mut page = collector
         .retrieve_properties_ex(vec![spec], options)
         .await?;
     let mut objects = Vec::new();
     while let Some(result) = page {
         objects.extend(result.objects.into_iter().map(ObjectProps::from));
-        page = match result.token {
-            Some(token) => Some(collector.continue_retrieve_properties_ex(&token).await?),
-            None => None,
+        let Some(token) = result.token else {
+            break;
         };
+        match collector.continue_retrieve_properties_ex(&token).await {
+            Ok(next) => page = Some(next),
+            Err(error) => {
+                if collector.client().session_generation() == session
+                    && let Err(cancel) = collector.cancel_retrieve_properties_ex(&token).await
+                {
+                    log::warn!("could not cancel the paged retrieval: {cancel}");
+                }
+                return Err(error);
+            }
+        }
     }
     Ok(objects)
 }

@@ -27,6 +27,9 @@ use crate::xml::{FromXml, ToXml};
 pub trait Method: ToXml {
     /// The method's WSDL name, such as `CreateSnapshot_Task`; also the request element's name.
     const NAME: &'static str;
+    /// Whether the method always returns a result: then a response without `returnval` is an
+    /// error ([`decode_method_response`](super::decode_method_response)), not a default value.
+    const RESULT_REQUIRED: bool = false;
     /// What a successful call returns.
     type Output: FromXml + Default;
 }

@@ -10,7 +10,7 @@ mod response;
 pub use envelope::{encode_dynamic, encode_request};
 pub use fault::SoapFault;
 pub use method::Method;
-pub use response::{ResponseError, decode_response, decode_response_value};
+pub use response::{ResponseError, decode_method_response, decode_response, decode_response_value};
 
 /// The SOAP 1.1 envelope namespace.
 pub const SOAP_ENVELOPE_NAMESPACE: &str = "http://schemas.xmlsoap.org/soap/envelope/";

@@ -1,5 +1,6 @@
 //! Decoding SOAP response envelopes.
 
+use super::Method;
 use super::SOAP_ENVELOPE_NAMESPACE;
 use super::fault::SoapFault;
 use crate::types::Value;
@@ -43,15 +44,54 @@ pub fn decode_response<T: FromXml + Default>(
     body: &[u8],
     limits: &DecodeLimits,
 ) -> Result<T, ResponseError> {
+    decode_returnvals(body, limits, false)
+}
+
+/// Decodes the response of the method `M`, as [`decode_response`] does, except that a
+/// response without `returnval` to a method whose result is required
+/// ([`Method::RESULT_REQUIRED`]) is an error rather than an empty default.
+///
+/// ```
+/// use vsphere_client::soap::{Method, decode_method_response};
+/// use vsphere_client::types::CurrentTimeRequest;
+/// use vsphere_client::xml::DecodeLimits;
+///
+/// let empty = br#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><CurrentTimeResponse xmlns="urn:vim25"></CurrentTimeResponse></soapenv:Body></soapenv:Envelope>"#;
+/// let error = decode_method_response::<CurrentTimeRequest>(empty, &DecodeLimits::default())
+///     .unwrap_err();
+/// assert!(error.to_string().contains("returnval"));
+/// ```
+///
+/// # Errors
+/// As [`decode_response`], and [`DecodeErrorKind::Missing`] for a missing required result.
+pub fn decode_method_response<M: Method>(
+    body: &[u8],
+    limits: &DecodeLimits,
+) -> Result<M::Output, ResponseError> {
+    decode_returnvals(body, limits, M::RESULT_REQUIRED)
+}
+
+/// Decodes the `returnval` elements into `T`; none is an error when the result is `required`.
+fn decode_returnvals<T: FromXml + Default>(
+    body: &[u8],
+    limits: &DecodeLimits,
+    required: bool,
+) -> Result<T, ResponseError> {
     let mut reader = XmlReader::new(body, *limits)?;
     read_to_response(&mut reader)?;
     let mut output = T::default();
+    let mut found = 0;
     while let Some(child) = reader.next_child()? {
         if child.name() == "returnval" {
             output.decode_into(&mut reader, &child)?;
+            found += 1;
         } else {
             reader.skip_element()?;
         }
+    }
+    if required && found == 0 {
+        let kind = DecodeErrorKind::Missing("the returnval of a method that always returns one");
+        return Err(reader.error(kind).into());
     }
     Ok(output)
 }

@@ -42,7 +42,19 @@ pub(super) async fn wait<F: FnMut(Progress)>(
         observed: Observed::default(),
         on_progress,
     };
-    let watched = match watch.with_collector(deadline).await {
+    let client = task.client();
+    let generation = client.session_generation();
+    let mut watched = watch.with_collector(deadline).await;
+    if watched.is_err() && client.session_generation() != generation {
+        // The collector and its filter died with the expired session: follow the task on a
+        // new collector of the new session, once.
+        log::info!(
+            "the session was renewed while following {}; following it on a new collector",
+            task.describe()
+        );
+        watched = watch.with_collector(deadline).await;
+    }
+    let watched = match watched {
         Err(error @ Error::Fault { .. }) => {
             log::debug!(
                 "following {} on a property collector failed ({error}); polling it instead",
@@ -72,8 +84,11 @@ impl<F: FnMut(Progress)> Watch<'_, F> {
             .create_property_collector()
             .await?;
         let collector_ref = collector.moref().clone();
+        let session = self.task.client().session_generation();
         let watched = self.follow_updates(&collector, deadline).await;
-        if let Err(error) = collector.destroy().await {
+        if self.task.client().session_generation() != session {
+            log::debug!("the property collector {collector_ref} ended with its session");
+        } else if let Err(error) = collector.destroy().await {
             log::warn!("could not destroy the property collector {collector_ref}: {error}");
         }
         watched

@@ -3,11 +3,14 @@
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
+use bytes::Bytes;
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE};
 use reqwest::{Response, StatusCode, redirect};
 
+use zeroize::Zeroize;
+
 use super::config::TransportConfig;
-use super::cookie::{SessionCookie, SessionUpdate};
+use super::cookie::{SessionCookie, session_cookie_set_by};
 use super::endpoint::SdkUrl;
 use super::error::{Timeouts, TransportError, classify, snippet};
 use super::proxy::{ProxyPolicy, ProxyUrl};
@@ -25,6 +28,11 @@ pub struct HttpReply {
     pub status: u16,
     /// The response body.
     pub body: Vec<u8>,
+    /// The `vmware_soap_session` cookie the reply set, if any. The transport does not adopt
+    /// it: a server may set a cookie on any reply to a request without one, and only the cookie
+    /// of a `Login` reply is a session (the session layer adopts it with
+    /// [`Transport::set_session_cookie`]).
+    pub set_session_cookie: Option<SessionCookie>,
 }
 
 impl HttpReply {
@@ -40,6 +48,7 @@ impl fmt::Debug for HttpReply {
         f.debug_struct("HttpReply")
             .field("status", &self.status)
             .field("body_bytes", &self.body.len())
+            .field("sets_session_cookie", &self.set_session_cookie.is_some())
             .finish()
     }
 }
@@ -48,8 +57,10 @@ impl fmt::Debug for HttpReply {
 ///
 /// It posts SOAP requests ([`post_soap`](Self::post_soap)), fetches the API versions the server
 /// speaks ([`service_versions`](Self::service_versions)), and carries the session: the
-/// `vmware_soap_session` cookie a response sets is sent with every later SOAP request. It knows
-/// nothing of SOAP envelopes, logins or faults: the layers above do.
+/// `vmware_soap_session` cookie given to [`set_session_cookie`](Self::set_session_cookie) is
+/// sent with every later SOAP request. A cookie a reply sets is reported in
+/// [`HttpReply::set_session_cookie`], never adopted on its own. It knows nothing of SOAP
+/// envelopes, logins or faults: the layers above do.
 ///
 /// A `Transport` is shared by reference between concurrent calls (connections are pooled); it
 /// needs a Tokio runtime. Its `Debug` shows whether a session is attached, never the cookie.
@@ -82,7 +93,7 @@ pub struct Transport {
 impl Transport {
     /// Sets up the HTTP client for `config`. Makes no connection yet.
     ///
-    /// With [`TlsPolicy::Insecure`], logs a warning (once, here).
+    /// With [`TlsPolicy::Insecure`] or an `http://` URL, logs a warning (once, here).
     ///
     /// # Errors
     /// [`TransportError::Tls`] if the trust store or CA file cannot be loaded,
@@ -94,6 +105,13 @@ impl Transport {
             log::warn!(
                 "TLS certificate verification is DISABLED for {}: anyone on the network path can \
                  impersonate the server and capture credentials; pin its thumbprint instead",
+                config.url
+            );
+        }
+        if config.url.url().scheme() == "http" {
+            log::warn!(
+                "{} is plain HTTP: the password and the session cookie cross the network \
+                 unencrypted; use https://",
                 config.url
             );
         }
@@ -145,7 +163,9 @@ impl Transport {
     /// Sends `Content-Type: text/xml; charset=utf-8`, `SOAPAction: <soap_action>` (or the
     /// configured override; vim25 wants `urn:vim25/<version>`, see
     /// [`ApiVersion::soap_action`](super::ApiVersion::soap_action)) and the session cookie, if
-    /// any. A `vmware_soap_session` cookie set by the reply replaces it.
+    /// any. A `vmware_soap_session` cookie set by the reply is returned in
+    /// [`HttpReply::set_session_cookie`], not adopted. The body is zeroed in memory once the
+    /// HTTP stack has sent it (a `Login` body holds the password).
     ///
     /// # Errors
     /// [`TransportError::Http`] for other statuses (e.g. a proxy's 502 page, a 404 for a wrong
@@ -170,12 +190,16 @@ impl Transport {
                 HeaderValue::from_static("text/xml; charset=utf-8"),
             )
             .header("SOAPAction", soap_action)
-            .body(body);
+            .body(Bytes::from_owner(ZeroedOnDrop(body)));
         if let Some(cookie) = self.session_cookie() {
             request = request.header(COOKIE, cookie.header_value().clone());
         }
         let response = self.send(request).await?;
-        self.remember_session(response.headers());
+        let set_session_cookie = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .find_map(|header| session_cookie_set_by(header.as_bytes()));
         let status = response.status();
         if status.is_success() || (status == StatusCode::INTERNAL_SERVER_ERROR && is_xml(&response))
         {
@@ -183,6 +207,7 @@ impl Transport {
             Ok(HttpReply {
                 status: status.as_u16(),
                 body,
+                set_session_cookie,
             })
         } else {
             Err(self.http_error(response).await)
@@ -234,16 +259,6 @@ impl Transport {
     fn session(&self) -> MutexGuard<'_, Option<SessionCookie>> {
         // The lock guards a plain value that no panic can leave half-written.
         self.session.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn remember_session(&self, headers: &HeaderMap) {
-        for header in headers.get_all(SET_COOKIE) {
-            match SessionUpdate::from_set_cookie(header.as_bytes()) {
-                Some(SessionUpdate::Started(cookie)) => self.set_session_cookie(cookie),
-                Some(SessionUpdate::Ended) => self.clear_session_cookie(),
-                None => {}
-            }
-        }
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Response, TransportError> {
@@ -312,6 +327,21 @@ impl fmt::Debug for Transport {
             .field("proxy", &self.explicit_proxy)
             .field("session", &session)
             .finish_non_exhaustive()
+    }
+}
+
+/// A request body that is overwritten with zeros when the HTTP stack drops it.
+struct ZeroedOnDrop(Vec<u8>);
+
+impl AsRef<[u8]> for ZeroedOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for ZeroedOnDrop {
+    fn drop(&mut self) {
+        self.0.zeroize();
     }
 }
 

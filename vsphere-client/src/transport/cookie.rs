@@ -94,36 +94,20 @@ impl FromStr for SessionCookie {
     }
 }
 
-/// What a response's `Set-Cookie` header means for the session.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum SessionUpdate {
-    /// The server started (or renewed) a session.
-    Started(SessionCookie),
-    /// The server emptied the session cookie.
-    Ended,
-}
-
-impl SessionUpdate {
-    /// Reads one `Set-Cookie` header; `None` if it is about another cookie or is malformed
-    /// (logged, without the value).
-    pub(crate) fn from_set_cookie(header: &[u8]) -> Option<Self> {
-        let text = std::str::from_utf8(header).ok()?;
-        let first_pair = text.split(';').next()?;
-        let (name, value) = first_pair.split_once('=')?;
-        if name.trim() != SESSION_COOKIE_NAME {
-            return None;
-        }
-        if unquote(value.trim()).is_empty() {
-            return Some(Self::Ended);
-        }
-        match SessionCookie::new(value) {
-            Ok(cookie) => Some(Self::Started(cookie)),
-            Err(problem) => {
-                log::warn!("ignoring the server's malformed session cookie: {problem}");
-                None
-            }
-        }
+/// The session cookie one `Set-Cookie` header sets; `None` if it is about another cookie,
+/// empties the session cookie, or is malformed (logged, without the value).
+pub(crate) fn session_cookie_set_by(header: &[u8]) -> Option<SessionCookie> {
+    let text = std::str::from_utf8(header).ok()?;
+    let first_pair = text.split(';').next()?;
+    let (name, value) = first_pair.split_once('=')?;
+    if name.trim() != SESSION_COOKIE_NAME || unquote(value.trim()).is_empty() {
+        return None;
     }
+    SessionCookie::new(value)
+        .inspect_err(|problem| {
+            log::warn!("ignoring the server's malformed session cookie: {problem}");
+        })
+        .ok()
 }
 
 fn unquote(value: &str) -> &str {
@@ -225,33 +209,24 @@ mod tests {
         let simulator = b"vmware_soap_session=1f9f679d-1699; HttpOnly";
         let vcenter = b"vmware_soap_session=\"52a1f0e2\"; Path=/; HttpOnly; Secure;";
         assert_eq!(
-            SessionUpdate::from_set_cookie(simulator),
-            Some(SessionUpdate::Started(
-                SessionCookie::new("1f9f679d-1699").expect("valid")
-            ))
+            session_cookie_set_by(simulator),
+            Some(SessionCookie::new("1f9f679d-1699").expect("valid"))
         );
         assert_eq!(
-            SessionUpdate::from_set_cookie(vcenter),
-            Some(SessionUpdate::Started(
-                SessionCookie::new("52a1f0e2").expect("valid")
-            ))
+            session_cookie_set_by(vcenter),
+            Some(SessionCookie::new("52a1f0e2").expect("valid"))
         );
     }
 
     #[test]
     fn set_cookie_for_other_cookies_or_emptied_sessions() {
-        assert_eq!(
-            SessionUpdate::from_set_cookie(b"JSESSIONID=x; Path=/"),
-            None
-        );
-        assert_eq!(SessionUpdate::from_set_cookie(b"garbage"), None);
-        assert_eq!(
-            SessionUpdate::from_set_cookie(b"vmware_soap_session=; Max-Age=0"),
-            Some(SessionUpdate::Ended)
-        );
-        assert_eq!(
-            SessionUpdate::from_set_cookie(b"vmware_soap_session=bad value"),
-            None
-        );
+        for header in [
+            b"JSESSIONID=x; Path=/".as_slice(),
+            b"garbage",
+            b"vmware_soap_session=; Max-Age=0",
+            b"vmware_soap_session=bad value",
+        ] {
+            assert_eq!(session_cookie_set_by(header), None);
+        }
     }
 }

@@ -52,7 +52,7 @@ pub enum TlsError {
     #[error(
         "the server's TLS certificate is not trusted: {reason}. It presented the certificate with \
          {certificate}. If you have confirmed out of band (e.g. on the host's console) that this \
-         is your server's certificate, pin it (e.g. `--thumbprint {sha256}`), or trust the CA that \
+         is your server's certificate, pin its SHA-256 thumbprint {sha256}, or trust the CA that \
          issued it with a CA file",
         sha256 = certificate.sha256
     )]
@@ -67,7 +67,7 @@ pub enum TlsError {
         "the server's TLS certificate does not match the pinned thumbprint {pinned}: it presented \
          the certificate with {certificate}. The certificate may have been renewed, or someone \
          may be intercepting the connection; confirm the new thumbprint out of band, then pin it \
-         (e.g. `--thumbprint {sha256}`)",
+         (SHA-256 {sha256})",
         sha256 = certificate.sha256
     )]
     PinMismatch {

@@ -84,6 +84,16 @@ pub enum DecodeErrorKind {
         /// The configured limit.
         limit: usize,
     },
+    /// The body spends more than the node budget
+    /// [`DecodeLimits::max_nodes`](crate::xml::DecodeLimits::max_nodes).
+    #[error(
+        "the body would decode into more than the node budget of {limit}; raise \
+         DecodeLimits::max_nodes or request fewer objects per call (RetrieveOptions.maxObjects)"
+    )]
+    TooManyNodes {
+        /// The configured limit.
+        limit: usize,
+    },
     /// The body is larger than [`DecodeLimits::max_body_bytes`](crate::xml::DecodeLimits::max_body_bytes).
     #[error(
         "the body has {size} bytes, more than the limit of {limit}; raise \

@@ -16,6 +16,7 @@
 pub struct DecodeLimits {
     max_depth: usize,
     max_body_bytes: usize,
+    max_nodes: usize,
 }
 
 impl DecodeLimits {
@@ -23,6 +24,12 @@ impl DecodeLimits {
     pub const DEFAULT_MAX_DEPTH: usize = 128;
     /// The default maximum body size in bytes (512 MiB).
     pub const DEFAULT_MAX_BODY_BYTES: usize = 512 * 1024 * 1024;
+    /// The default node budget: 8 million (elements, plus one node per
+    /// [`NODE_BYTES`](Self::NODE_BYTES) of each decoded data object), so at most about
+    /// 512 MiB of decoded data objects, the size of the largest body.
+    pub const DEFAULT_MAX_NODES: usize = 8 * 1024 * 1024;
+    /// How many bytes of a decoded data object one node of the budget stands for.
+    pub const NODE_BYTES: usize = 64;
 
     /// How deeply elements may nest (the SOAP envelope counts). Deeper input is rejected with
     /// [`DecodeErrorKind::TooDeep`](crate::xml::DecodeErrorKind::TooDeep) before any recursion
@@ -34,6 +41,23 @@ impl DecodeLimits {
     /// The largest body, in bytes, that the decoder accepts.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
+    }
+
+    /// The node budget of one body: each element costs a node, and each data object decoded
+    /// one more node per [`NODE_BYTES`](Self::NODE_BYTES) of its size. An empty element can
+    /// decode into a whole data object with all its fields, so a body far under
+    /// [`max_body_bytes`](Self::max_body_bytes) could otherwise expand into gigabytes of
+    /// values; this bounds it. Spent with
+    /// [`DecodeErrorKind::TooManyNodes`](crate::xml::DecodeErrorKind::TooManyNodes).
+    pub fn max_nodes(&self) -> usize {
+        self.max_nodes
+    }
+
+    /// Returns these limits with another node budget.
+    #[must_use]
+    pub fn with_max_nodes(mut self, max_nodes: usize) -> Self {
+        self.max_nodes = max_nodes;
+        self
     }
 
     /// Returns these limits with another maximum nesting depth.
@@ -51,11 +75,18 @@ impl DecodeLimits {
     }
 }
 
+// The default node budget bounds the decoded data objects to the size of the largest body.
+const _: () = assert!(
+    DecodeLimits::DEFAULT_MAX_NODES * DecodeLimits::NODE_BYTES
+        <= DecodeLimits::DEFAULT_MAX_BODY_BYTES
+);
+
 impl Default for DecodeLimits {
     fn default() -> Self {
         Self {
             max_depth: Self::DEFAULT_MAX_DEPTH,
             max_body_bytes: Self::DEFAULT_MAX_BODY_BYTES,
+            max_nodes: Self::DEFAULT_MAX_NODES,
         }
     }
 }

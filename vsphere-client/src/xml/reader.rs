@@ -75,6 +75,9 @@ pub struct XmlReader<'a> {
     bom_len: u64,
     inner: NsReader<&'a [u8]>,
     max_depth: usize,
+    /// Elements that may still be read ([`DecodeLimits::max_nodes`] at first).
+    nodes_left: usize,
+    max_nodes: usize,
     open: Vec<OpenElement<'a>>,
     /// The element whose end tag was read last, for errors about its text.
     closed: Option<OpenElement<'a>>,
@@ -109,10 +112,35 @@ impl<'a> XmlReader<'a> {
             bom_len,
             inner: NsReader::from_str(input),
             max_depth: limits.max_depth(),
+            nodes_left: limits.max_nodes(),
+            max_nodes: limits.max_nodes(),
             open: Vec::with_capacity(16),
             closed: None,
             in_empty_element: false,
         })
+    }
+
+    /// Charges the node budget ([`DecodeLimits::max_nodes`]) for a value of type `T` about
+    /// to be decoded: one node per [`DecodeLimits::NODE_BYTES`] of its size beyond the element's own node,
+    /// so a body of empty elements cannot expand into gigabytes of defaulted data objects.
+    ///
+    /// # Errors
+    /// [`DecodeErrorKind::TooManyNodes`] when the budget is spent.
+    pub fn charge_value<T>(&mut self) -> Result<(), DecodeError> {
+        self.charge(std::mem::size_of::<T>() / DecodeLimits::NODE_BYTES)
+    }
+
+    fn charge(&mut self, nodes: usize) -> Result<(), DecodeError> {
+        match self.nodes_left.checked_sub(nodes) {
+            Some(left) => {
+                self.nodes_left = left;
+                Ok(())
+            }
+            None => {
+                let limit = self.max_nodes;
+                Err(self.error(DecodeErrorKind::TooManyNodes { limit }))
+            }
+        }
     }
 
     /// Reads up to the document's root element and returns it as the current element.
@@ -351,6 +379,7 @@ impl<'a> XmlReader<'a> {
             let limit = self.max_depth;
             return Err(self.error(DecodeErrorKind::TooDeep { limit }));
         }
+        self.charge(1)?;
         let raw = self.source_of(position, start)?;
         let name_len = start.name().into_inner().len();
         let Some((qualified, attributes_text)) = raw.split_at_checked(name_len) else {

@@ -1,6 +1,8 @@
 //! SearchIndex lookups, folders, and the handles' name and parent.
 
-use vsphere_client::object::{Datacenter, Folder, HostSystem, SearchIndex, VirtualMachine};
+use vsphere_client::object::{
+    ClusterComputeResource, Datacenter, Folder, HostSystem, SearchIndex, VirtualMachine,
+};
 use vsphere_client::property::ViewQuery;
 use vsphere_client::types::{AnyMethodFault, FaultKind, ManagedObjectReference};
 
@@ -132,4 +134,23 @@ async fn every_host_mounts_the_nfs_datastore() {
             host.name().unwrap()
         );
     }
+}
+
+#[tokio::test]
+async fn a_cluster_lists_its_hosts_and_root_pool() {
+    let client = login().await;
+    let cluster =
+        ClusterComputeResource::new(client.clone(), find(&client, &["host", "DC0_C0"]).await);
+
+    let hosts = cluster.hosts().await.unwrap();
+    let mut names = Vec::new();
+    for host in &hosts {
+        names.push(host.name().await.unwrap());
+        assert_eq!(host.parent().await.unwrap().as_ref(), Some(cluster.moref()));
+    }
+    names.sort();
+    assert_eq!(names, ["DC0_C0_H0", "DC0_C0_H1"]);
+    let pool = cluster.resource_pool().await.unwrap();
+    assert_eq!(pool.moref().r#type, "ResourcePool");
+    assert_eq!(pool.parent().await.unwrap().as_ref(), Some(cluster.moref()));
 }

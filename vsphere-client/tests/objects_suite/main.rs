@@ -5,6 +5,7 @@
 //! no other test uses, so they may run in parallel.
 
 mod custom_fields;
+mod events;
 mod inventory;
 mod names;
 mod property_collector;

@@ -55,6 +55,11 @@ impl Reply {
         }
     }
 
+    /// A successful `Login`, as the simulator answers it.
+    pub fn login() -> Self {
+        Self::ok("Login", USER_SESSION)
+    }
+
     /// The same reply, sent after `delay`.
     pub fn after(mut self, delay: Duration) -> Self {
         self.delay = delay;
@@ -77,6 +82,8 @@ pub struct Request {
     pub method: String,
     /// The whole envelope.
     pub body: String,
+    /// The `Cookie` header the request carried.
+    pub cookie: Option<String>,
 }
 
 #[derive(Default)]
@@ -86,6 +93,9 @@ struct Script {
     /// Replies given when a method's queue is empty.
     fallback: HashMap<String, Reply>,
     requests: Vec<Request>,
+    /// Whether every reply to a request without a cookie sets a new one, as vCenter does.
+    cookie_for_cookieless: bool,
+    cookies_set: usize,
 }
 
 impl Script {
@@ -137,7 +147,13 @@ impl Stub {
         for reply in defaults {
             stub.always(reply);
         }
-        for method in ["DestroyView", "DestroyPropertyCollector", "CancelTask"] {
+        stub.always(Reply::login());
+        for method in [
+            "DestroyView",
+            "DestroyPropertyCollector",
+            "CancelTask",
+            "CancelRetrievePropertiesEx",
+        ] {
             stub.always(Reply::ok(method, ""));
         }
         stub
@@ -157,6 +173,12 @@ impl Stub {
     pub fn always(&self, reply: Reply) {
         let method = reply.method.clone().expect("a reply made for a method");
         self.lock().fallback.insert(method, reply);
+    }
+
+    /// Makes every reply to a request without a `Cookie` set a new `vmware_soap_session`
+    /// cookie (`stub-1`, `stub-2`, ...), as vCenter does, whatever the method.
+    pub fn set_cookie_on_cookieless_replies(&self) {
+        self.lock().cookie_for_cookieless = true;
     }
 
     /// Every request so far.
@@ -219,6 +241,7 @@ async fn serve(stream: TcpStream, script: Arc<Mutex<Script>>) {
             return;
         }
         let mut content_length = 0;
+        let mut cookie = None;
         loop {
             let mut header = String::new();
             if stream.read_line(&mut header).await.unwrap_or(0) == 0 {
@@ -233,18 +256,32 @@ async fn serve(stream: TcpStream, script: Arc<Mutex<Script>>) {
             {
                 content_length = value.trim().parse().expect("a Content-Length");
             }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("cookie")
+            {
+                cookie = Some(value.trim().to_owned());
+            }
         }
         let mut body = vec![0; content_length];
         if stream.read_exact(&mut body).await.is_err() {
             return;
         }
+        let mut set_cookie = String::new();
         let reply = if request_line.starts_with("POST") {
             let body = String::from_utf8(body).expect("a UTF-8 request");
             let method = request_method(&body);
             let mut script = script.lock().expect("the stub's script");
+            if script.cookie_for_cookieless && cookie.is_none() {
+                script.cookies_set += 1;
+                set_cookie = format!(
+                    "Set-Cookie: vmware_soap_session=stub-{}; HttpOnly\r\n",
+                    script.cookies_set
+                );
+            }
             script.requests.push(Request {
                 method: method.clone(),
                 body,
+                cookie,
             });
             script.reply_to(&method)
         } else {
@@ -263,7 +300,7 @@ async fn serve(stream: TcpStream, script: Arc<Mutex<Script>>) {
             _ => "Internal Server Error",
         };
         let head = format!(
-            "HTTP/1.1 {} {reason}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
+            "HTTP/1.1 {} {reason}\r\n{set_cookie}Content-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\r\n",
             reply.status,
             reply.body.len()
         );
@@ -279,3 +316,6 @@ async fn serve(stream: TcpStream, script: Arc<Mutex<Script>>) {
 
 /// A vCenter's service content, trimmed to what the tests use.
 const SERVICE_CONTENT: &str = r#"<returnval><rootFolder type="Folder">group-d1</rootFolder><propertyCollector type="PropertyCollector">propertyCollector</propertyCollector><viewManager type="ViewManager">ViewManager</viewManager><about><name>VMware vCenter Server</name><fullName>VMware vCenter Server 8.0.3 build-24022515</fullName><vendor>VMware, Inc.</vendor><version>8.0.3</version><build>24022515</build><osType>linux-x64</osType><productLineId>vpx</productLineId><apiType>VirtualCenter</apiType><apiVersion>8.0.3.0</apiVersion></about><sessionManager type="SessionManager">SessionManager</sessionManager><customFieldsManager type="CustomFieldsManager">CustomFieldsManager</customFieldsManager><searchIndex type="SearchIndex">SearchIndex</searchIndex></returnval>"#;
+
+/// A `Login` result, as the simulator returns it.
+const USER_SESSION: &str = r#"<returnval><key>52b2c1d0-0000-4000-8000-00000000000a</key><userName>backup@vsphere.local</userName><fullName>backup</fullName><loginTime>2026-11-25T14:59:26.929043916Z</loginTime><lastActiveTime>2026-11-25T14:59:26.929053645Z</lastActiveTime><locale>en_US</locale><messageLocale>en_US</messageLocale><extensionSession>false</extensionSession><ipAddress>127.0.0.1</ipAddress><userAgent>vsphere-client</userAgent><callCount>0</callCount></returnval>"#;

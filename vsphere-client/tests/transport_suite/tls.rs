@@ -50,9 +50,11 @@ async fn default_verification_rejects_a_self_signed_certificate_and_shows_its_th
     assert!(message.contains(&seen.sha256.to_string()), "{message}");
     assert!(message.contains(&seen.sha1.to_string()), "{message}");
     assert!(
-        message.contains(&format!("--thumbprint {}", seen.sha256)),
+        message.contains(&format!("pin its SHA-256 thumbprint {}", seen.sha256)),
         "{message}"
     );
+    // A library message: no command-line flags of any tool.
+    assert!(!message.contains("--"), "{message}");
     assert!(server.requests().is_empty());
 }
 

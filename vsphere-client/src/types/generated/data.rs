@@ -51,6 +51,7 @@ pub struct AboutInfo {
 
 impl FromXml for AboutInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -112,6 +113,54 @@ impl FromValue for AboutInfo {
     }
 }
 
+/// The vim25 data object `ComputeResourceEventArgument` (`vim.event.ComputeResourceEventArgument`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct ComputeResourceEventArgument {
+    /// `name`: `xsd:string`; required.
+    pub name: String,
+    /// `computeResource`: a `ComputeResource` reference; required.
+    pub compute_resource: ManagedObjectReference,
+}
+
+impl FromXml for ComputeResourceEventArgument {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "name" => v.name.decode_into(r, &c)?,
+                "computeResource" => v.compute_resource.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for ComputeResourceEventArgument {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.name.write_xml(w, "name", None);
+        self.compute_resource.write_xml(w, "computeResource", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for ComputeResourceEventArgument {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::ComputeResourceEventArgument(v) => Ok(*v),
+                other => Err(ValueTypeError::new(
+                    "ComputeResourceEventArgument",
+                    &Value::Data(other),
+                )),
+            },
+            other => Err(ValueTypeError::new("ComputeResourceEventArgument", &other)),
+        }
+    }
+}
+
 /// The vim25 data object `CustomFieldDef` (`vim.CustomFieldsManager.FieldDef`, since vSphere API 2.0).
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct CustomFieldDef {
@@ -131,6 +180,7 @@ pub struct CustomFieldDef {
 
 impl FromXml for CustomFieldDef {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -186,6 +236,7 @@ pub struct CustomFieldStringValue {
 
 impl FromXml for CustomFieldStringValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -231,6 +282,7 @@ pub struct CustomFieldValue {
 
 impl FromXml for CustomFieldValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -262,6 +314,54 @@ impl FromValue for CustomFieldValue {
     }
 }
 
+/// The vim25 data object `DatacenterEventArgument` (`vim.event.DatacenterEventArgument`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct DatacenterEventArgument {
+    /// `name`: `xsd:string`; required.
+    pub name: String,
+    /// `datacenter`: a `Datacenter` reference; required.
+    pub datacenter: ManagedObjectReference,
+}
+
+impl FromXml for DatacenterEventArgument {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "name" => v.name.decode_into(r, &c)?,
+                "datacenter" => v.datacenter.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for DatacenterEventArgument {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.name.write_xml(w, "name", None);
+        self.datacenter.write_xml(w, "datacenter", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for DatacenterEventArgument {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::DatacenterEventArgument(v) => Ok(*v),
+                other => Err(ValueTypeError::new(
+                    "DatacenterEventArgument",
+                    &Value::Data(other),
+                )),
+            },
+            other => Err(ValueTypeError::new("DatacenterEventArgument", &other)),
+        }
+    }
+}
+
 /// The vim25 data object `DatastoreSummary` (`vim.Datastore.Summary`, since vSphere API 2.0).
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct DatastoreSummary {
@@ -289,6 +389,7 @@ pub struct DatastoreSummary {
 
 impl FromXml for DatastoreSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -350,6 +451,7 @@ pub struct DynamicProperty {
 
 impl FromXml for DynamicProperty {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -379,6 +481,346 @@ impl FromValue for DynamicProperty {
                 other => Err(ValueTypeError::new("DynamicProperty", &Value::Data(other))),
             },
             other => Err(ValueTypeError::new("DynamicProperty", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `Event` (`vim.event.Event`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct Event {
+    /// `key`: `xsd:int`; required.
+    pub key: i32,
+    /// `chainId`: `xsd:int`; required.
+    pub chain_id: i32,
+    /// `createdTime`: `xsd:DateTime`; required.
+    pub created_time: Timestamp,
+    /// `userName`: `xsd:string`; required.
+    pub user_name: String,
+    /// `datacenter`: `DatacenterEventArgument`.
+    pub datacenter: Option<DatacenterEventArgument>,
+    /// `computeResource`: `ComputeResourceEventArgument`.
+    pub compute_resource: Option<ComputeResourceEventArgument>,
+    /// `host`: `HostEventArgument`.
+    pub host: Option<HostEventArgument>,
+    /// `vm`: `VmEventArgument`.
+    pub vm: Option<VmEventArgument>,
+    /// `ds`: `DatastoreEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub ds: Option<Value>,
+    /// `net`: `NetworkEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub net: Option<Value>,
+    /// `dvs`: `DvsEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub dvs: Option<Value>,
+    /// `tgw`: `TgwEventArgument` (not generated: decoded as `Value`); since vSphere API 9.1.0.0.
+    pub tgw: Option<Value>,
+    /// `fullFormattedMessage`: `xsd:string`.
+    pub full_formatted_message: Option<String>,
+    /// `changeTag`: `xsd:string`; since vSphere API 4.0.
+    pub change_tag: Option<String>,
+    /// `auditId`: `xsd:string`; since vSphere API 9.1.0.0.
+    pub audit_id: Option<String>,
+}
+
+impl FromXml for Event {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "key" => v.key.decode_into(r, &c)?,
+                "chainId" => v.chain_id.decode_into(r, &c)?,
+                "createdTime" => v.created_time.decode_into(r, &c)?,
+                "userName" => v.user_name.decode_into(r, &c)?,
+                "datacenter" => v.datacenter.decode_into(r, &c)?,
+                "computeResource" => v.compute_resource.decode_into(r, &c)?,
+                "host" => v.host.decode_into(r, &c)?,
+                "vm" => v.vm.decode_into(r, &c)?,
+                "ds" => v.ds.decode_into(r, &c)?,
+                "net" => v.net.decode_into(r, &c)?,
+                "dvs" => v.dvs.decode_into(r, &c)?,
+                "tgw" => v.tgw.decode_into(r, &c)?,
+                "fullFormattedMessage" => v.full_formatted_message.decode_into(r, &c)?,
+                "changeTag" => v.change_tag.decode_into(r, &c)?,
+                "auditId" => v.audit_id.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for Event {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.key.write_xml(w, "key", None);
+        self.chain_id.write_xml(w, "chainId", None);
+        self.created_time.write_xml(w, "createdTime", None);
+        self.user_name.write_xml(w, "userName", None);
+        self.datacenter.write_xml(w, "datacenter", None);
+        self.compute_resource.write_xml(w, "computeResource", None);
+        self.host.write_xml(w, "host", None);
+        self.vm.write_xml(w, "vm", None);
+        self.ds.write_xml(w, "ds", None);
+        self.net.write_xml(w, "net", None);
+        self.dvs.write_xml(w, "dvs", None);
+        self.tgw.write_xml(w, "tgw", None);
+        self.full_formatted_message
+            .write_xml(w, "fullFormattedMessage", None);
+        self.change_tag.write_xml(w, "changeTag", None);
+        self.audit_id.write_xml(w, "auditId", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for Event {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::Event(v) => Ok(*v),
+                other => Err(ValueTypeError::new("Event", &Value::Data(other))),
+            },
+            other => Err(ValueTypeError::new("Event", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `EventFilterSpec` (`vim.event.EventFilterSpec`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct EventFilterSpec {
+    /// `entity`: `EventFilterSpecByEntity`.
+    pub entity: Option<EventFilterSpecByEntity>,
+    /// `time`: `EventFilterSpecByTime`.
+    pub time: Option<EventFilterSpecByTime>,
+    /// `userName`: `EventFilterSpecByUsername` (not generated: decoded as `Value`).
+    pub user_name: Option<Value>,
+    /// `eventChainId`: `xsd:int`.
+    pub event_chain_id: Option<i32>,
+    /// `alarm`: a `Alarm` reference.
+    pub alarm: Option<ManagedObjectReference>,
+    /// `scheduledTask`: a `ScheduledTask` reference.
+    pub scheduled_task: Option<ManagedObjectReference>,
+    /// `disableFullMessage`: `xsd:boolean`.
+    pub disable_full_message: Option<bool>,
+    /// `category`: `xsd:string` (array).
+    pub category: Vec<String>,
+    /// `type`: `xsd:TypeName` (array).
+    pub r#type: Vec<String>,
+    /// `tag`: `xsd:string` (array); since vSphere API 4.0.
+    pub tag: Vec<String>,
+    /// `eventTypeId`: `xsd:string` (array); since vSphere API 4.0.
+    pub event_type_id: Vec<String>,
+    /// `maxCount`: `xsd:int`; since vSphere API 6.5.
+    pub max_count: Option<i32>,
+    /// `delayedInit`: `xsd:boolean`; since vSphere API 8.0.3.0.
+    pub delayed_init: Option<bool>,
+    /// `auditable`: `xsd:boolean`; since vSphere API 9.1.0.0.
+    pub auditable: Option<bool>,
+    /// `auditId`: `xsd:string` (array); since vSphere API 9.1.0.0.
+    pub audit_id: Vec<String>,
+}
+
+impl FromXml for EventFilterSpec {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "entity" => v.entity.decode_into(r, &c)?,
+                "time" => v.time.decode_into(r, &c)?,
+                "userName" => v.user_name.decode_into(r, &c)?,
+                "eventChainId" => v.event_chain_id.decode_into(r, &c)?,
+                "alarm" => v.alarm.decode_into(r, &c)?,
+                "scheduledTask" => v.scheduled_task.decode_into(r, &c)?,
+                "disableFullMessage" => v.disable_full_message.decode_into(r, &c)?,
+                "category" => v.category.decode_into(r, &c)?,
+                "type" => v.r#type.decode_into(r, &c)?,
+                "tag" => v.tag.decode_into(r, &c)?,
+                "eventTypeId" => v.event_type_id.decode_into(r, &c)?,
+                "maxCount" => v.max_count.decode_into(r, &c)?,
+                "delayedInit" => v.delayed_init.decode_into(r, &c)?,
+                "auditable" => v.auditable.decode_into(r, &c)?,
+                "auditId" => v.audit_id.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for EventFilterSpec {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.entity.write_xml(w, "entity", None);
+        self.time.write_xml(w, "time", None);
+        self.user_name.write_xml(w, "userName", None);
+        self.event_chain_id.write_xml(w, "eventChainId", None);
+        self.alarm.write_xml(w, "alarm", None);
+        self.scheduled_task.write_xml(w, "scheduledTask", None);
+        self.disable_full_message
+            .write_xml(w, "disableFullMessage", None);
+        self.category.write_xml(w, "category", None);
+        self.r#type.write_xml(w, "type", None);
+        self.tag.write_xml(w, "tag", None);
+        self.event_type_id.write_xml(w, "eventTypeId", None);
+        self.max_count.write_xml(w, "maxCount", None);
+        self.delayed_init.write_xml(w, "delayedInit", None);
+        self.auditable.write_xml(w, "auditable", None);
+        self.audit_id.write_xml(w, "auditId", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for EventFilterSpec {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::EventFilterSpec(v) => Ok(*v),
+                other => Err(ValueTypeError::new("EventFilterSpec", &Value::Data(other))),
+            },
+            other => Err(ValueTypeError::new("EventFilterSpec", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `EventFilterSpecByEntity` (`vim.event.EventFilterSpec.ByEntity`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct EventFilterSpecByEntity {
+    /// `entity`: a `ManagedEntity` reference; required.
+    pub entity: ManagedObjectReference,
+    /// `recursion`: enum `EventFilterSpecRecursionOption`; required.
+    pub recursion: EventFilterSpecRecursionOption,
+}
+
+impl FromXml for EventFilterSpecByEntity {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "entity" => v.entity.decode_into(r, &c)?,
+                "recursion" => v.recursion.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for EventFilterSpecByEntity {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.entity.write_xml(w, "entity", None);
+        self.recursion.write_xml(w, "recursion", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for EventFilterSpecByEntity {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::EventFilterSpecByEntity(v) => Ok(*v),
+                other => Err(ValueTypeError::new(
+                    "EventFilterSpecByEntity",
+                    &Value::Data(other),
+                )),
+            },
+            other => Err(ValueTypeError::new("EventFilterSpecByEntity", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `EventFilterSpecByTime` (`vim.event.EventFilterSpec.ByTime`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct EventFilterSpecByTime {
+    /// `beginTime`: `xsd:DateTime`.
+    pub begin_time: Option<Timestamp>,
+    /// `endTime`: `xsd:DateTime`.
+    pub end_time: Option<Timestamp>,
+}
+
+impl FromXml for EventFilterSpecByTime {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "beginTime" => v.begin_time.decode_into(r, &c)?,
+                "endTime" => v.end_time.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for EventFilterSpecByTime {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.begin_time.write_xml(w, "beginTime", None);
+        self.end_time.write_xml(w, "endTime", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for EventFilterSpecByTime {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::EventFilterSpecByTime(v) => Ok(*v),
+                other => Err(ValueTypeError::new(
+                    "EventFilterSpecByTime",
+                    &Value::Data(other),
+                )),
+            },
+            other => Err(ValueTypeError::new("EventFilterSpecByTime", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `HostEventArgument` (`vim.event.HostEventArgument`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct HostEventArgument {
+    /// `name`: `xsd:string`; required.
+    pub name: String,
+    /// `host`: a `HostSystem` reference; required.
+    pub host: ManagedObjectReference,
+}
+
+impl FromXml for HostEventArgument {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "name" => v.name.decode_into(r, &c)?,
+                "host" => v.host.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for HostEventArgument {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.name.write_xml(w, "name", None);
+        self.host.write_xml(w, "host", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for HostEventArgument {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::HostEventArgument(v) => Ok(*v),
+                other => Err(ValueTypeError::new(
+                    "HostEventArgument",
+                    &Value::Data(other),
+                )),
+            },
+            other => Err(ValueTypeError::new("HostEventArgument", &other)),
         }
     }
 }
@@ -433,6 +875,7 @@ impl fmt::Debug for HostNasVolumeSpec {
 
 impl FromXml for HostNasVolumeSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -500,6 +943,7 @@ pub struct KeyAnyValue {
 
 impl FromXml for KeyAnyValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -544,6 +988,7 @@ pub struct KeyValue {
 
 impl FromXml for KeyValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -590,6 +1035,7 @@ pub struct LocalizableMessage {
 
 impl FromXml for LocalizableMessage {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -639,6 +1085,7 @@ pub struct LocalizedMethodFault {
 
 impl FromXml for LocalizedMethodFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -687,6 +1134,7 @@ pub struct MissingObject {
 
 impl FromXml for MissingObject {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -731,6 +1179,7 @@ pub struct MissingProperty {
 
 impl FromXml for MissingProperty {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -777,6 +1226,7 @@ pub struct ObjectContent {
 
 impl FromXml for ObjectContent {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -825,6 +1275,7 @@ pub struct ObjectSpec {
 
 impl FromXml for ObjectSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -875,6 +1326,7 @@ pub struct ObjectUpdate {
 
 impl FromXml for ObjectUpdate {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -923,6 +1375,7 @@ pub struct OptionValue {
 
 impl FromXml for OptionValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -969,6 +1422,7 @@ pub struct PropertyChange {
 
 impl FromXml for PropertyChange {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1017,6 +1471,7 @@ pub struct PropertyFilterSpec {
 
 impl FromXml for PropertyFilterSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1071,6 +1526,7 @@ pub struct PropertyFilterUpdate {
 
 impl FromXml for PropertyFilterUpdate {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1122,6 +1578,7 @@ pub struct PropertySpec {
 
 impl FromXml for PropertySpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1166,6 +1623,7 @@ pub struct RetrieveOptions {
 
 impl FromXml for RetrieveOptions {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1208,6 +1666,7 @@ pub struct RetrieveResult {
 
 impl FromXml for RetrieveResult {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1250,6 +1709,7 @@ pub struct SelectionSpec {
 
 impl FromXml for SelectionSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1390,6 +1850,7 @@ pub struct ServiceContent {
 
 impl FromXml for ServiceContent {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1605,6 +2066,7 @@ pub struct TaskInfo {
 
 impl FromXml for TaskInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1727,6 +2189,7 @@ pub struct TaskReasonAlarm {
 
 impl FromXml for TaskReasonAlarm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1775,6 +2238,7 @@ pub struct TaskReasonSchedule {
 
 impl FromXml for TaskReasonSchedule {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1850,6 +2314,7 @@ pub struct TaskReasonUser {
 
 impl FromXml for TaskReasonUser {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1898,6 +2363,7 @@ pub struct TraversalSpec {
 
 impl FromXml for TraversalSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1950,6 +2416,7 @@ pub struct UpdateSet {
 
 impl FromXml for UpdateSet {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1986,9 +2453,9 @@ impl FromValue for UpdateSet {
 }
 
 /// The vim25 data object `UserSession` (`vim.UserSession`, since vSphere API 2.0).
-#[derive(Clone, PartialEq, Default, Debug)]
+#[derive(Clone, PartialEq, Default)]
 pub struct UserSession {
-    /// `key`: `xsd:string`; required.
+    /// `key`: `xsd:string`; required; secret: redacted in `Debug`.
     pub key: String,
     /// `userName`: `xsd:string`; required.
     pub user_name: String,
@@ -2012,8 +2479,27 @@ pub struct UserSession {
     pub call_count: i64,
 }
 
+impl fmt::Debug for UserSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserSession")
+            .field("key", &Redacted)
+            .field("user_name", &self.user_name)
+            .field("full_name", &self.full_name)
+            .field("login_time", &self.login_time)
+            .field("last_active_time", &self.last_active_time)
+            .field("locale", &self.locale)
+            .field("message_locale", &self.message_locale)
+            .field("extension_session", &self.extension_session)
+            .field("ip_address", &self.ip_address)
+            .field("user_agent", &self.user_agent)
+            .field("call_count", &self.call_count)
+            .finish()
+    }
+}
+
 impl FromXml for UserSession {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2089,6 +2575,7 @@ pub struct VirtualMachineCloneSpec {
 
 impl FromXml for VirtualMachineCloneSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2311,6 +2798,7 @@ pub struct VirtualMachineConfigSpec {
 
 impl FromXml for VirtualMachineConfigSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2603,6 +3091,7 @@ pub struct VirtualMachineConfigSummary {
 
 impl FromXml for VirtualMachineConfigSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2706,6 +3195,7 @@ pub struct VirtualMachineGuestSummary {
 
 impl FromXml for VirtualMachineGuestSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2814,6 +3304,7 @@ pub struct VirtualMachineQuickStats {
 
 impl FromXml for VirtualMachineQuickStats {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2941,6 +3432,7 @@ pub struct VirtualMachineRelocateSpec {
 
 impl FromXml for VirtualMachineRelocateSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3081,6 +3573,7 @@ pub struct VirtualMachineRuntimeInfo {
 
 impl FromXml for VirtualMachineRuntimeInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3216,6 +3709,7 @@ pub struct VirtualMachineSnapshotInfo {
 
 impl FromXml for VirtualMachineSnapshotInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3282,6 +3776,7 @@ pub struct VirtualMachineSnapshotTree {
 
 impl FromXml for VirtualMachineSnapshotTree {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3352,6 +3847,7 @@ pub struct VirtualMachineStorageSummary {
 
 impl FromXml for VirtualMachineStorageSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3415,6 +3911,7 @@ pub struct VirtualMachineSummary {
 
 impl FromXml for VirtualMachineSummary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3463,6 +3960,360 @@ impl FromValue for VirtualMachineSummary {
     }
 }
 
+/// The vim25 data object `VmEvent` (`vim.event.VmEvent`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct VmEvent {
+    /// `key`: `xsd:int`; required.
+    pub key: i32,
+    /// `chainId`: `xsd:int`; required.
+    pub chain_id: i32,
+    /// `createdTime`: `xsd:DateTime`; required.
+    pub created_time: Timestamp,
+    /// `userName`: `xsd:string`; required.
+    pub user_name: String,
+    /// `datacenter`: `DatacenterEventArgument`.
+    pub datacenter: Option<DatacenterEventArgument>,
+    /// `computeResource`: `ComputeResourceEventArgument`.
+    pub compute_resource: Option<ComputeResourceEventArgument>,
+    /// `host`: `HostEventArgument`.
+    pub host: Option<HostEventArgument>,
+    /// `vm`: `VmEventArgument`.
+    pub vm: Option<VmEventArgument>,
+    /// `ds`: `DatastoreEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub ds: Option<Value>,
+    /// `net`: `NetworkEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub net: Option<Value>,
+    /// `dvs`: `DvsEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub dvs: Option<Value>,
+    /// `tgw`: `TgwEventArgument` (not generated: decoded as `Value`); since vSphere API 9.1.0.0.
+    pub tgw: Option<Value>,
+    /// `fullFormattedMessage`: `xsd:string`.
+    pub full_formatted_message: Option<String>,
+    /// `changeTag`: `xsd:string`; since vSphere API 4.0.
+    pub change_tag: Option<String>,
+    /// `auditId`: `xsd:string`; since vSphere API 9.1.0.0.
+    pub audit_id: Option<String>,
+    /// `template`: `xsd:boolean`; required.
+    pub template: bool,
+}
+
+impl FromXml for VmEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "key" => v.key.decode_into(r, &c)?,
+                "chainId" => v.chain_id.decode_into(r, &c)?,
+                "createdTime" => v.created_time.decode_into(r, &c)?,
+                "userName" => v.user_name.decode_into(r, &c)?,
+                "datacenter" => v.datacenter.decode_into(r, &c)?,
+                "computeResource" => v.compute_resource.decode_into(r, &c)?,
+                "host" => v.host.decode_into(r, &c)?,
+                "vm" => v.vm.decode_into(r, &c)?,
+                "ds" => v.ds.decode_into(r, &c)?,
+                "net" => v.net.decode_into(r, &c)?,
+                "dvs" => v.dvs.decode_into(r, &c)?,
+                "tgw" => v.tgw.decode_into(r, &c)?,
+                "fullFormattedMessage" => v.full_formatted_message.decode_into(r, &c)?,
+                "changeTag" => v.change_tag.decode_into(r, &c)?,
+                "auditId" => v.audit_id.decode_into(r, &c)?,
+                "template" => v.template.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for VmEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.key.write_xml(w, "key", None);
+        self.chain_id.write_xml(w, "chainId", None);
+        self.created_time.write_xml(w, "createdTime", None);
+        self.user_name.write_xml(w, "userName", None);
+        self.datacenter.write_xml(w, "datacenter", None);
+        self.compute_resource.write_xml(w, "computeResource", None);
+        self.host.write_xml(w, "host", None);
+        self.vm.write_xml(w, "vm", None);
+        self.ds.write_xml(w, "ds", None);
+        self.net.write_xml(w, "net", None);
+        self.dvs.write_xml(w, "dvs", None);
+        self.tgw.write_xml(w, "tgw", None);
+        self.full_formatted_message
+            .write_xml(w, "fullFormattedMessage", None);
+        self.change_tag.write_xml(w, "changeTag", None);
+        self.audit_id.write_xml(w, "auditId", None);
+        self.template.write_xml(w, "template", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for VmEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmEvent(v) => Ok(*v),
+                other => Err(ValueTypeError::new("VmEvent", &Value::Data(other))),
+            },
+            other => Err(ValueTypeError::new("VmEvent", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `VmEventArgument` (`vim.event.VmEventArgument`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct VmEventArgument {
+    /// `name`: `xsd:string`; required.
+    pub name: String,
+    /// `vm`: a `VirtualMachine` reference; required.
+    pub vm: ManagedObjectReference,
+}
+
+impl FromXml for VmEventArgument {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "name" => v.name.decode_into(r, &c)?,
+                "vm" => v.vm.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for VmEventArgument {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.name.write_xml(w, "name", None);
+        self.vm.write_xml(w, "vm", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for VmEventArgument {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmEventArgument(v) => Ok(*v),
+                other => Err(ValueTypeError::new("VmEventArgument", &Value::Data(other))),
+            },
+            other => Err(ValueTypeError::new("VmEventArgument", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `VmPoweredOffEvent` (`vim.event.VmPoweredOffEvent`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct VmPoweredOffEvent {
+    /// `key`: `xsd:int`; required.
+    pub key: i32,
+    /// `chainId`: `xsd:int`; required.
+    pub chain_id: i32,
+    /// `createdTime`: `xsd:DateTime`; required.
+    pub created_time: Timestamp,
+    /// `userName`: `xsd:string`; required.
+    pub user_name: String,
+    /// `datacenter`: `DatacenterEventArgument`.
+    pub datacenter: Option<DatacenterEventArgument>,
+    /// `computeResource`: `ComputeResourceEventArgument`.
+    pub compute_resource: Option<ComputeResourceEventArgument>,
+    /// `host`: `HostEventArgument`.
+    pub host: Option<HostEventArgument>,
+    /// `vm`: `VmEventArgument`.
+    pub vm: Option<VmEventArgument>,
+    /// `ds`: `DatastoreEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub ds: Option<Value>,
+    /// `net`: `NetworkEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub net: Option<Value>,
+    /// `dvs`: `DvsEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub dvs: Option<Value>,
+    /// `tgw`: `TgwEventArgument` (not generated: decoded as `Value`); since vSphere API 9.1.0.0.
+    pub tgw: Option<Value>,
+    /// `fullFormattedMessage`: `xsd:string`.
+    pub full_formatted_message: Option<String>,
+    /// `changeTag`: `xsd:string`; since vSphere API 4.0.
+    pub change_tag: Option<String>,
+    /// `auditId`: `xsd:string`; since vSphere API 9.1.0.0.
+    pub audit_id: Option<String>,
+    /// `template`: `xsd:boolean`; required.
+    pub template: bool,
+}
+
+impl FromXml for VmPoweredOffEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "key" => v.key.decode_into(r, &c)?,
+                "chainId" => v.chain_id.decode_into(r, &c)?,
+                "createdTime" => v.created_time.decode_into(r, &c)?,
+                "userName" => v.user_name.decode_into(r, &c)?,
+                "datacenter" => v.datacenter.decode_into(r, &c)?,
+                "computeResource" => v.compute_resource.decode_into(r, &c)?,
+                "host" => v.host.decode_into(r, &c)?,
+                "vm" => v.vm.decode_into(r, &c)?,
+                "ds" => v.ds.decode_into(r, &c)?,
+                "net" => v.net.decode_into(r, &c)?,
+                "dvs" => v.dvs.decode_into(r, &c)?,
+                "tgw" => v.tgw.decode_into(r, &c)?,
+                "fullFormattedMessage" => v.full_formatted_message.decode_into(r, &c)?,
+                "changeTag" => v.change_tag.decode_into(r, &c)?,
+                "auditId" => v.audit_id.decode_into(r, &c)?,
+                "template" => v.template.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for VmPoweredOffEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.key.write_xml(w, "key", None);
+        self.chain_id.write_xml(w, "chainId", None);
+        self.created_time.write_xml(w, "createdTime", None);
+        self.user_name.write_xml(w, "userName", None);
+        self.datacenter.write_xml(w, "datacenter", None);
+        self.compute_resource.write_xml(w, "computeResource", None);
+        self.host.write_xml(w, "host", None);
+        self.vm.write_xml(w, "vm", None);
+        self.ds.write_xml(w, "ds", None);
+        self.net.write_xml(w, "net", None);
+        self.dvs.write_xml(w, "dvs", None);
+        self.tgw.write_xml(w, "tgw", None);
+        self.full_formatted_message
+            .write_xml(w, "fullFormattedMessage", None);
+        self.change_tag.write_xml(w, "changeTag", None);
+        self.audit_id.write_xml(w, "auditId", None);
+        self.template.write_xml(w, "template", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for VmPoweredOffEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmPoweredOffEvent(v) => Ok(*v),
+                other => Err(ValueTypeError::new(
+                    "VmPoweredOffEvent",
+                    &Value::Data(other),
+                )),
+            },
+            other => Err(ValueTypeError::new("VmPoweredOffEvent", &other)),
+        }
+    }
+}
+
+/// The vim25 data object `VmPoweredOnEvent` (`vim.event.VmPoweredOnEvent`, since vSphere API 2.0).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct VmPoweredOnEvent {
+    /// `key`: `xsd:int`; required.
+    pub key: i32,
+    /// `chainId`: `xsd:int`; required.
+    pub chain_id: i32,
+    /// `createdTime`: `xsd:DateTime`; required.
+    pub created_time: Timestamp,
+    /// `userName`: `xsd:string`; required.
+    pub user_name: String,
+    /// `datacenter`: `DatacenterEventArgument`.
+    pub datacenter: Option<DatacenterEventArgument>,
+    /// `computeResource`: `ComputeResourceEventArgument`.
+    pub compute_resource: Option<ComputeResourceEventArgument>,
+    /// `host`: `HostEventArgument`.
+    pub host: Option<HostEventArgument>,
+    /// `vm`: `VmEventArgument`.
+    pub vm: Option<VmEventArgument>,
+    /// `ds`: `DatastoreEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub ds: Option<Value>,
+    /// `net`: `NetworkEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub net: Option<Value>,
+    /// `dvs`: `DvsEventArgument` (not generated: decoded as `Value`); since vSphere API 4.0.
+    pub dvs: Option<Value>,
+    /// `tgw`: `TgwEventArgument` (not generated: decoded as `Value`); since vSphere API 9.1.0.0.
+    pub tgw: Option<Value>,
+    /// `fullFormattedMessage`: `xsd:string`.
+    pub full_formatted_message: Option<String>,
+    /// `changeTag`: `xsd:string`; since vSphere API 4.0.
+    pub change_tag: Option<String>,
+    /// `auditId`: `xsd:string`; since vSphere API 9.1.0.0.
+    pub audit_id: Option<String>,
+    /// `template`: `xsd:boolean`; required.
+    pub template: bool,
+}
+
+impl FromXml for VmPoweredOnEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
+        let mut v = Self::default();
+        while let Some(c) = r.next_child()? {
+            match c.name() {
+                "key" => v.key.decode_into(r, &c)?,
+                "chainId" => v.chain_id.decode_into(r, &c)?,
+                "createdTime" => v.created_time.decode_into(r, &c)?,
+                "userName" => v.user_name.decode_into(r, &c)?,
+                "datacenter" => v.datacenter.decode_into(r, &c)?,
+                "computeResource" => v.compute_resource.decode_into(r, &c)?,
+                "host" => v.host.decode_into(r, &c)?,
+                "vm" => v.vm.decode_into(r, &c)?,
+                "ds" => v.ds.decode_into(r, &c)?,
+                "net" => v.net.decode_into(r, &c)?,
+                "dvs" => v.dvs.decode_into(r, &c)?,
+                "tgw" => v.tgw.decode_into(r, &c)?,
+                "fullFormattedMessage" => v.full_formatted_message.decode_into(r, &c)?,
+                "changeTag" => v.change_tag.decode_into(r, &c)?,
+                "auditId" => v.audit_id.decode_into(r, &c)?,
+                "template" => v.template.decode_into(r, &c)?,
+                _ => r.skip_element()?,
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl ToXml for VmPoweredOnEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[]);
+        self.key.write_xml(w, "key", None);
+        self.chain_id.write_xml(w, "chainId", None);
+        self.created_time.write_xml(w, "createdTime", None);
+        self.user_name.write_xml(w, "userName", None);
+        self.datacenter.write_xml(w, "datacenter", None);
+        self.compute_resource.write_xml(w, "computeResource", None);
+        self.host.write_xml(w, "host", None);
+        self.vm.write_xml(w, "vm", None);
+        self.ds.write_xml(w, "ds", None);
+        self.net.write_xml(w, "net", None);
+        self.dvs.write_xml(w, "dvs", None);
+        self.tgw.write_xml(w, "tgw", None);
+        self.full_formatted_message
+            .write_xml(w, "fullFormattedMessage", None);
+        self.change_tag.write_xml(w, "changeTag", None);
+        self.audit_id.write_xml(w, "auditId", None);
+        self.template.write_xml(w, "template", None);
+        w.end_element(tag);
+    }
+}
+
+impl FromValue for VmPoweredOnEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmPoweredOnEvent(v) => Ok(*v),
+                other => Err(ValueTypeError::new("VmPoweredOnEvent", &Value::Data(other))),
+            },
+            other => Err(ValueTypeError::new("VmPoweredOnEvent", &other)),
+        }
+    }
+}
+
 /// The vim25 data object `WaitOptions` (`vmodl.query.PropertyCollector.WaitOptions`).
 #[derive(Clone, PartialEq, Default, Debug)]
 pub struct WaitOptions {
@@ -3474,6 +4325,7 @@ pub struct WaitOptions {
 
 impl FromXml for WaitOptions {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3512,6 +4364,7 @@ impl FromValue for WaitOptions {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyCustomFieldValue {
     /// A `CustomFieldValue`.
     CustomFieldValue(CustomFieldValue),
@@ -3591,10 +4444,120 @@ impl FromValue for AnyCustomFieldValue {
     }
 }
 
+/// `Event` or one of its subtypes: the polymorphic value of a field declared as `Event`.
+///
+/// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AnyEvent {
+    /// A `Event`.
+    Event(Event),
+    /// A `VmEvent`.
+    VmEvent(VmEvent),
+    /// A `VmPoweredOffEvent`.
+    VmPoweredOffEvent(VmPoweredOffEvent),
+    /// A `VmPoweredOnEvent`.
+    VmPoweredOnEvent(VmPoweredOnEvent),
+    /// A subtype this client does not generate, kept with its fields.
+    Unknown(Object),
+}
+
+impl AnyEvent {
+    /// The vim25 type name of the value.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::Event(_) => "Event",
+            Self::VmEvent(_) => "VmEvent",
+            Self::VmPoweredOffEvent(_) => "VmPoweredOffEvent",
+            Self::VmPoweredOnEvent(_) => "VmPoweredOnEvent",
+            Self::Unknown(object) => &object.xsi_type,
+        }
+    }
+}
+
+impl Default for AnyEvent {
+    fn default() -> Self {
+        Self::Event(Default::default())
+    }
+}
+
+impl From<Event> for AnyEvent {
+    fn from(value: Event) -> Self {
+        Self::Event(value)
+    }
+}
+
+impl From<VmEvent> for AnyEvent {
+    fn from(value: VmEvent) -> Self {
+        Self::VmEvent(value)
+    }
+}
+
+impl From<VmPoweredOffEvent> for AnyEvent {
+    fn from(value: VmPoweredOffEvent) -> Self {
+        Self::VmPoweredOffEvent(value)
+    }
+}
+
+impl From<VmPoweredOnEvent> for AnyEvent {
+    fn from(value: VmPoweredOnEvent) -> Self {
+        Self::VmPoweredOnEvent(value)
+    }
+}
+
+impl FromXml for AnyEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        Ok(match tag.xsi_type() {
+            None | Some(XsiType::Vim("Event")) => Self::Event(FromXml::from_xml(r, tag)?),
+            Some(XsiType::Vim("VmEvent")) => Self::VmEvent(FromXml::from_xml(r, tag)?),
+            Some(XsiType::Vim("VmPoweredOffEvent")) => {
+                Self::VmPoweredOffEvent(FromXml::from_xml(r, tag)?)
+            }
+            Some(XsiType::Vim("VmPoweredOnEvent")) => {
+                Self::VmPoweredOnEvent(FromXml::from_xml(r, tag)?)
+            }
+            Some(other) => Self::Unknown(Object::decode(r, &other.qualified())?),
+        })
+    }
+}
+
+impl ToXml for AnyEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, _xsi_type: Option<&str>) {
+        match self {
+            Self::Event(v) => v.write_xml(w, tag, None),
+            Self::VmEvent(v) => v.write_xml(w, tag, Some("VmEvent")),
+            Self::VmPoweredOffEvent(v) => v.write_xml(w, tag, Some("VmPoweredOffEvent")),
+            Self::VmPoweredOnEvent(v) => v.write_xml(w, tag, Some("VmPoweredOnEvent")),
+            Self::Unknown(object) => object.write_xml(w, tag, None),
+        }
+    }
+}
+
+impl FromValue for AnyEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::Event(v) => Ok(Self::Event(*v)),
+                DataObject::VmEvent(v) => Ok(Self::VmEvent(*v)),
+                DataObject::VmPoweredOffEvent(v) => Ok(Self::VmPoweredOffEvent(*v)),
+                DataObject::VmPoweredOnEvent(v) => Ok(Self::VmPoweredOnEvent(*v)),
+                other => Err(ValueTypeError::new(
+                    "Event or a subtype",
+                    &Value::Data(other),
+                )),
+            },
+            Value::Object(object) => Ok(Self::Unknown(object)),
+            other => Err(ValueTypeError::new("Event or a subtype", &other)),
+        }
+    }
+}
+
 /// `OptionValue` or one of its subtypes: the polymorphic value of a field declared as `OptionValue`.
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum AnyOptionValue {
     /// A `OptionValue`.
     OptionValue(OptionValue),
@@ -3664,6 +4627,7 @@ impl FromValue for AnyOptionValue {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnySelectionSpec {
     /// A `SelectionSpec`.
     SelectionSpec(SelectionSpec),
@@ -3745,6 +4709,7 @@ impl FromValue for AnySelectionSpec {
 ///
 /// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyTaskReason {
     /// A `TaskReason`.
     TaskReason(TaskReason),
@@ -3864,23 +4829,279 @@ impl FromValue for AnyTaskReason {
     }
 }
 
+/// `VmEvent` or one of its subtypes: the polymorphic value of a field declared as `VmEvent`.
+///
+/// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AnyVmEvent {
+    /// A `VmEvent`.
+    VmEvent(VmEvent),
+    /// A `VmPoweredOffEvent`.
+    VmPoweredOffEvent(VmPoweredOffEvent),
+    /// A `VmPoweredOnEvent`.
+    VmPoweredOnEvent(VmPoweredOnEvent),
+    /// A subtype this client does not generate, kept with its fields.
+    Unknown(Object),
+}
+
+impl AnyVmEvent {
+    /// The vim25 type name of the value.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::VmEvent(_) => "VmEvent",
+            Self::VmPoweredOffEvent(_) => "VmPoweredOffEvent",
+            Self::VmPoweredOnEvent(_) => "VmPoweredOnEvent",
+            Self::Unknown(object) => &object.xsi_type,
+        }
+    }
+}
+
+impl Default for AnyVmEvent {
+    fn default() -> Self {
+        Self::VmEvent(Default::default())
+    }
+}
+
+impl From<VmEvent> for AnyVmEvent {
+    fn from(value: VmEvent) -> Self {
+        Self::VmEvent(value)
+    }
+}
+
+impl From<VmPoweredOffEvent> for AnyVmEvent {
+    fn from(value: VmPoweredOffEvent) -> Self {
+        Self::VmPoweredOffEvent(value)
+    }
+}
+
+impl From<VmPoweredOnEvent> for AnyVmEvent {
+    fn from(value: VmPoweredOnEvent) -> Self {
+        Self::VmPoweredOnEvent(value)
+    }
+}
+
+impl FromXml for AnyVmEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        Ok(match tag.xsi_type() {
+            None | Some(XsiType::Vim("VmEvent")) => Self::VmEvent(FromXml::from_xml(r, tag)?),
+            Some(XsiType::Vim("VmPoweredOffEvent")) => {
+                Self::VmPoweredOffEvent(FromXml::from_xml(r, tag)?)
+            }
+            Some(XsiType::Vim("VmPoweredOnEvent")) => {
+                Self::VmPoweredOnEvent(FromXml::from_xml(r, tag)?)
+            }
+            Some(other) => Self::Unknown(Object::decode(r, &other.qualified())?),
+        })
+    }
+}
+
+impl ToXml for AnyVmEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, _xsi_type: Option<&str>) {
+        match self {
+            Self::VmEvent(v) => v.write_xml(w, tag, None),
+            Self::VmPoweredOffEvent(v) => v.write_xml(w, tag, Some("VmPoweredOffEvent")),
+            Self::VmPoweredOnEvent(v) => v.write_xml(w, tag, Some("VmPoweredOnEvent")),
+            Self::Unknown(object) => object.write_xml(w, tag, None),
+        }
+    }
+}
+
+impl FromValue for AnyVmEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmEvent(v) => Ok(Self::VmEvent(*v)),
+                DataObject::VmPoweredOffEvent(v) => Ok(Self::VmPoweredOffEvent(*v)),
+                DataObject::VmPoweredOnEvent(v) => Ok(Self::VmPoweredOnEvent(*v)),
+                other => Err(ValueTypeError::new(
+                    "VmEvent or a subtype",
+                    &Value::Data(other),
+                )),
+            },
+            Value::Object(object) => Ok(Self::Unknown(object)),
+            other => Err(ValueTypeError::new("VmEvent or a subtype", &other)),
+        }
+    }
+}
+
+/// `VmPoweredOffEvent` or one of its subtypes: the polymorphic value of a field declared as `VmPoweredOffEvent`.
+///
+/// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
+pub enum AnyVmPoweredOffEvent {
+    /// A `VmPoweredOffEvent`.
+    VmPoweredOffEvent(VmPoweredOffEvent),
+    /// A subtype this client does not generate, kept with its fields.
+    Unknown(Object),
+}
+
+impl AnyVmPoweredOffEvent {
+    /// The vim25 type name of the value.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::VmPoweredOffEvent(_) => "VmPoweredOffEvent",
+            Self::Unknown(object) => &object.xsi_type,
+        }
+    }
+}
+
+impl Default for AnyVmPoweredOffEvent {
+    fn default() -> Self {
+        Self::VmPoweredOffEvent(Default::default())
+    }
+}
+
+impl From<VmPoweredOffEvent> for AnyVmPoweredOffEvent {
+    fn from(value: VmPoweredOffEvent) -> Self {
+        Self::VmPoweredOffEvent(value)
+    }
+}
+
+impl FromXml for AnyVmPoweredOffEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        Ok(match tag.xsi_type() {
+            None | Some(XsiType::Vim("VmPoweredOffEvent")) => {
+                Self::VmPoweredOffEvent(FromXml::from_xml(r, tag)?)
+            }
+            Some(other) => Self::Unknown(Object::decode(r, &other.qualified())?),
+        })
+    }
+}
+
+impl ToXml for AnyVmPoweredOffEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, _xsi_type: Option<&str>) {
+        match self {
+            Self::VmPoweredOffEvent(v) => v.write_xml(w, tag, None),
+            Self::Unknown(object) => object.write_xml(w, tag, None),
+        }
+    }
+}
+
+impl FromValue for AnyVmPoweredOffEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmPoweredOffEvent(v) => Ok(Self::VmPoweredOffEvent(*v)),
+                other => Err(ValueTypeError::new(
+                    "VmPoweredOffEvent or a subtype",
+                    &Value::Data(other),
+                )),
+            },
+            Value::Object(object) => Ok(Self::Unknown(object)),
+            other => Err(ValueTypeError::new(
+                "VmPoweredOffEvent or a subtype",
+                &other,
+            )),
+        }
+    }
+}
+
+/// `VmPoweredOnEvent` or one of its subtypes: the polymorphic value of a field declared as `VmPoweredOnEvent`.
+///
+/// Decoded by `xsi:type`; a subtype this client does not generate (add it to codegen/allowlist.toml) is kept as `Unknown`. Encoding writes `xsi:type` for subtypes.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
+pub enum AnyVmPoweredOnEvent {
+    /// A `VmPoweredOnEvent`.
+    VmPoweredOnEvent(VmPoweredOnEvent),
+    /// A subtype this client does not generate, kept with its fields.
+    Unknown(Object),
+}
+
+impl AnyVmPoweredOnEvent {
+    /// The vim25 type name of the value.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Self::VmPoweredOnEvent(_) => "VmPoweredOnEvent",
+            Self::Unknown(object) => &object.xsi_type,
+        }
+    }
+}
+
+impl Default for AnyVmPoweredOnEvent {
+    fn default() -> Self {
+        Self::VmPoweredOnEvent(Default::default())
+    }
+}
+
+impl From<VmPoweredOnEvent> for AnyVmPoweredOnEvent {
+    fn from(value: VmPoweredOnEvent) -> Self {
+        Self::VmPoweredOnEvent(value)
+    }
+}
+
+impl FromXml for AnyVmPoweredOnEvent {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        Ok(match tag.xsi_type() {
+            None | Some(XsiType::Vim("VmPoweredOnEvent")) => {
+                Self::VmPoweredOnEvent(FromXml::from_xml(r, tag)?)
+            }
+            Some(other) => Self::Unknown(Object::decode(r, &other.qualified())?),
+        })
+    }
+}
+
+impl ToXml for AnyVmPoweredOnEvent {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, _xsi_type: Option<&str>) {
+        match self {
+            Self::VmPoweredOnEvent(v) => v.write_xml(w, tag, None),
+            Self::Unknown(object) => object.write_xml(w, tag, None),
+        }
+    }
+}
+
+impl FromValue for AnyVmPoweredOnEvent {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Data(data) => match data {
+                DataObject::VmPoweredOnEvent(v) => Ok(Self::VmPoweredOnEvent(*v)),
+                other => Err(ValueTypeError::new(
+                    "VmPoweredOnEvent or a subtype",
+                    &Value::Data(other),
+                )),
+            },
+            Value::Object(object) => Ok(Self::Unknown(object)),
+            other => Err(ValueTypeError::new("VmPoweredOnEvent or a subtype", &other)),
+        }
+    }
+}
+
 /// A generated data object inside a [`Value`] (an `xsd:anyType` slot such as a property value), decoded by `xsi:type`.
 ///
 /// Convert with [`Value::into_typed`]; types outside the allowlist stay [`Value::Object`]. Variants are boxed: the enum stays small, and so do the stack frames of its derived traits, which recurse through nested values.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum DataObject {
     /// A `AboutInfo`.
     AboutInfo(Box<AboutInfo>),
+    /// A `ComputeResourceEventArgument`.
+    ComputeResourceEventArgument(Box<ComputeResourceEventArgument>),
     /// A `CustomFieldDef`.
     CustomFieldDef(Box<CustomFieldDef>),
     /// A `CustomFieldStringValue`.
     CustomFieldStringValue(Box<CustomFieldStringValue>),
     /// A `CustomFieldValue`.
     CustomFieldValue(Box<CustomFieldValue>),
+    /// A `DatacenterEventArgument`.
+    DatacenterEventArgument(Box<DatacenterEventArgument>),
     /// A `DatastoreSummary`.
     DatastoreSummary(Box<DatastoreSummary>),
     /// A `DynamicProperty`.
     DynamicProperty(Box<DynamicProperty>),
+    /// A `Event`.
+    Event(Box<Event>),
+    /// A `EventFilterSpec`.
+    EventFilterSpec(Box<EventFilterSpec>),
+    /// A `EventFilterSpecByEntity`.
+    EventFilterSpecByEntity(Box<EventFilterSpecByEntity>),
+    /// A `EventFilterSpecByTime`.
+    EventFilterSpecByTime(Box<EventFilterSpecByTime>),
+    /// A `HostEventArgument`.
+    HostEventArgument(Box<HostEventArgument>),
     /// A `HostNasVolumeSpec`.
     HostNasVolumeSpec(Box<HostNasVolumeSpec>),
     /// A `KeyAnyValue`.
@@ -3959,6 +5180,14 @@ pub enum DataObject {
     VirtualMachineStorageSummary(Box<VirtualMachineStorageSummary>),
     /// A `VirtualMachineSummary`.
     VirtualMachineSummary(Box<VirtualMachineSummary>),
+    /// A `VmEvent`.
+    VmEvent(Box<VmEvent>),
+    /// A `VmEventArgument`.
+    VmEventArgument(Box<VmEventArgument>),
+    /// A `VmPoweredOffEvent`.
+    VmPoweredOffEvent(Box<VmPoweredOffEvent>),
+    /// A `VmPoweredOnEvent`.
+    VmPoweredOnEvent(Box<VmPoweredOnEvent>),
     /// A `WaitOptions`.
     WaitOptions(Box<WaitOptions>),
 }
@@ -3968,11 +5197,18 @@ impl DataObject {
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::AboutInfo(_) => "AboutInfo",
+            Self::ComputeResourceEventArgument(_) => "ComputeResourceEventArgument",
             Self::CustomFieldDef(_) => "CustomFieldDef",
             Self::CustomFieldStringValue(_) => "CustomFieldStringValue",
             Self::CustomFieldValue(_) => "CustomFieldValue",
+            Self::DatacenterEventArgument(_) => "DatacenterEventArgument",
             Self::DatastoreSummary(_) => "DatastoreSummary",
             Self::DynamicProperty(_) => "DynamicProperty",
+            Self::Event(_) => "Event",
+            Self::EventFilterSpec(_) => "EventFilterSpec",
+            Self::EventFilterSpecByEntity(_) => "EventFilterSpecByEntity",
+            Self::EventFilterSpecByTime(_) => "EventFilterSpecByTime",
+            Self::HostEventArgument(_) => "HostEventArgument",
             Self::HostNasVolumeSpec(_) => "HostNasVolumeSpec",
             Self::KeyAnyValue(_) => "KeyAnyValue",
             Self::KeyValue(_) => "KeyValue",
@@ -4012,6 +5248,10 @@ impl DataObject {
             Self::VirtualMachineSnapshotTree(_) => "VirtualMachineSnapshotTree",
             Self::VirtualMachineStorageSummary(_) => "VirtualMachineStorageSummary",
             Self::VirtualMachineSummary(_) => "VirtualMachineSummary",
+            Self::VmEvent(_) => "VmEvent",
+            Self::VmEventArgument(_) => "VmEventArgument",
+            Self::VmPoweredOffEvent(_) => "VmPoweredOffEvent",
+            Self::VmPoweredOnEvent(_) => "VmPoweredOnEvent",
             Self::WaitOptions(_) => "WaitOptions",
         }
     }
@@ -4020,6 +5260,12 @@ impl DataObject {
 impl From<AboutInfo> for DataObject {
     fn from(value: AboutInfo) -> Self {
         Self::AboutInfo(Box::new(value))
+    }
+}
+
+impl From<ComputeResourceEventArgument> for DataObject {
+    fn from(value: ComputeResourceEventArgument) -> Self {
+        Self::ComputeResourceEventArgument(Box::new(value))
     }
 }
 
@@ -4041,6 +5287,12 @@ impl From<CustomFieldValue> for DataObject {
     }
 }
 
+impl From<DatacenterEventArgument> for DataObject {
+    fn from(value: DatacenterEventArgument) -> Self {
+        Self::DatacenterEventArgument(Box::new(value))
+    }
+}
+
 impl From<DatastoreSummary> for DataObject {
     fn from(value: DatastoreSummary) -> Self {
         Self::DatastoreSummary(Box::new(value))
@@ -4050,6 +5302,36 @@ impl From<DatastoreSummary> for DataObject {
 impl From<DynamicProperty> for DataObject {
     fn from(value: DynamicProperty) -> Self {
         Self::DynamicProperty(Box::new(value))
+    }
+}
+
+impl From<Event> for DataObject {
+    fn from(value: Event) -> Self {
+        Self::Event(Box::new(value))
+    }
+}
+
+impl From<EventFilterSpec> for DataObject {
+    fn from(value: EventFilterSpec) -> Self {
+        Self::EventFilterSpec(Box::new(value))
+    }
+}
+
+impl From<EventFilterSpecByEntity> for DataObject {
+    fn from(value: EventFilterSpecByEntity) -> Self {
+        Self::EventFilterSpecByEntity(Box::new(value))
+    }
+}
+
+impl From<EventFilterSpecByTime> for DataObject {
+    fn from(value: EventFilterSpecByTime) -> Self {
+        Self::EventFilterSpecByTime(Box::new(value))
+    }
+}
+
+impl From<HostEventArgument> for DataObject {
+    fn from(value: HostEventArgument) -> Self {
+        Self::HostEventArgument(Box::new(value))
     }
 }
 
@@ -4287,6 +5569,30 @@ impl From<VirtualMachineSummary> for DataObject {
     }
 }
 
+impl From<VmEvent> for DataObject {
+    fn from(value: VmEvent) -> Self {
+        Self::VmEvent(Box::new(value))
+    }
+}
+
+impl From<VmEventArgument> for DataObject {
+    fn from(value: VmEventArgument) -> Self {
+        Self::VmEventArgument(Box::new(value))
+    }
+}
+
+impl From<VmPoweredOffEvent> for DataObject {
+    fn from(value: VmPoweredOffEvent) -> Self {
+        Self::VmPoweredOffEvent(Box::new(value))
+    }
+}
+
+impl From<VmPoweredOnEvent> for DataObject {
+    fn from(value: VmPoweredOnEvent) -> Self {
+        Self::VmPoweredOnEvent(Box::new(value))
+    }
+}
+
 impl From<WaitOptions> for DataObject {
     fn from(value: WaitOptions) -> Self {
         Self::WaitOptions(Box::new(value))
@@ -4298,11 +5604,24 @@ impl ToXml for DataObject {
     fn write_xml(&self, w: &mut XmlWriter, tag: &str, _xsi_type: Option<&str>) {
         match self {
             Self::AboutInfo(v) => v.write_xml(w, tag, Some("AboutInfo")),
+            Self::ComputeResourceEventArgument(v) => {
+                v.write_xml(w, tag, Some("ComputeResourceEventArgument"))
+            }
             Self::CustomFieldDef(v) => v.write_xml(w, tag, Some("CustomFieldDef")),
             Self::CustomFieldStringValue(v) => v.write_xml(w, tag, Some("CustomFieldStringValue")),
             Self::CustomFieldValue(v) => v.write_xml(w, tag, Some("CustomFieldValue")),
+            Self::DatacenterEventArgument(v) => {
+                v.write_xml(w, tag, Some("DatacenterEventArgument"))
+            }
             Self::DatastoreSummary(v) => v.write_xml(w, tag, Some("DatastoreSummary")),
             Self::DynamicProperty(v) => v.write_xml(w, tag, Some("DynamicProperty")),
+            Self::Event(v) => v.write_xml(w, tag, Some("Event")),
+            Self::EventFilterSpec(v) => v.write_xml(w, tag, Some("EventFilterSpec")),
+            Self::EventFilterSpecByEntity(v) => {
+                v.write_xml(w, tag, Some("EventFilterSpecByEntity"))
+            }
+            Self::EventFilterSpecByTime(v) => v.write_xml(w, tag, Some("EventFilterSpecByTime")),
+            Self::HostEventArgument(v) => v.write_xml(w, tag, Some("HostEventArgument")),
             Self::HostNasVolumeSpec(v) => v.write_xml(w, tag, Some("HostNasVolumeSpec")),
             Self::KeyAnyValue(v) => v.write_xml(w, tag, Some("KeyAnyValue")),
             Self::KeyValue(v) => v.write_xml(w, tag, Some("KeyValue")),
@@ -4362,6 +5681,10 @@ impl ToXml for DataObject {
                 v.write_xml(w, tag, Some("VirtualMachineStorageSummary"))
             }
             Self::VirtualMachineSummary(v) => v.write_xml(w, tag, Some("VirtualMachineSummary")),
+            Self::VmEvent(v) => v.write_xml(w, tag, Some("VmEvent")),
+            Self::VmEventArgument(v) => v.write_xml(w, tag, Some("VmEventArgument")),
+            Self::VmPoweredOffEvent(v) => v.write_xml(w, tag, Some("VmPoweredOffEvent")),
+            Self::VmPoweredOnEvent(v) => v.write_xml(w, tag, Some("VmPoweredOnEvent")),
             Self::WaitOptions(v) => v.write_xml(w, tag, Some("WaitOptions")),
         }
     }
@@ -4376,11 +5699,18 @@ pub(crate) fn decode_known_type<'a>(
 ) -> Option<Result<Value, DecodeError>> {
     Some(match name {
         "AboutInfo" => data_value::<AboutInfo>(r, tag),
+        "ComputeResourceEventArgument" => data_value::<ComputeResourceEventArgument>(r, tag),
         "CustomFieldDef" => data_value::<CustomFieldDef>(r, tag),
         "CustomFieldStringValue" => data_value::<CustomFieldStringValue>(r, tag),
         "CustomFieldValue" => data_value::<CustomFieldValue>(r, tag),
+        "DatacenterEventArgument" => data_value::<DatacenterEventArgument>(r, tag),
         "DatastoreSummary" => data_value::<DatastoreSummary>(r, tag),
         "DynamicProperty" => data_value::<DynamicProperty>(r, tag),
+        "Event" => data_value::<Event>(r, tag),
+        "EventFilterSpec" => data_value::<EventFilterSpec>(r, tag),
+        "EventFilterSpecByEntity" => data_value::<EventFilterSpecByEntity>(r, tag),
+        "EventFilterSpecByTime" => data_value::<EventFilterSpecByTime>(r, tag),
+        "HostEventArgument" => data_value::<HostEventArgument>(r, tag),
         "HostNasVolumeSpec" => data_value::<HostNasVolumeSpec>(r, tag),
         "KeyAnyValue" => data_value::<KeyAnyValue>(r, tag),
         "KeyValue" => data_value::<KeyValue>(r, tag),
@@ -4420,6 +5750,10 @@ pub(crate) fn decode_known_type<'a>(
         "VirtualMachineSnapshotTree" => data_value::<VirtualMachineSnapshotTree>(r, tag),
         "VirtualMachineStorageSummary" => data_value::<VirtualMachineStorageSummary>(r, tag),
         "VirtualMachineSummary" => data_value::<VirtualMachineSummary>(r, tag),
+        "VmEvent" => data_value::<VmEvent>(r, tag),
+        "VmEventArgument" => data_value::<VmEventArgument>(r, tag),
+        "VmPoweredOffEvent" => data_value::<VmPoweredOffEvent>(r, tag),
+        "VmPoweredOnEvent" => data_value::<VmPoweredOnEvent>(r, tag),
         "WaitOptions" => data_value::<WaitOptions>(r, tag),
         _ if super::FaultKind::from_name(name).is_some() => {
             AnyMethodFault::decode_as(name, r, tag).map(Value::Fault)

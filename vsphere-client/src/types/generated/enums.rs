@@ -9,10 +9,86 @@ use crate::types::Value;
 use crate::types::value::{FromValue, ValueTypeError};
 use crate::xml::{DecodeError, FromXml, StartTag, ToXml, XmlReader, XmlWriter};
 
+/// The vim25 enum `EventFilterSpecRecursionOption` (`vim.event.EventFilterSpec.RecursionOption`, since vSphere API 2.0).
+///
+/// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventFilterSpecRecursionOption {
+    /// `self`
+    Self_,
+    /// `children`
+    Children,
+    /// `all`
+    All,
+    /// A value this client does not know.
+    Unrecognized(String),
+}
+
+impl EventFilterSpecRecursionOption {
+    /// The value as written on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Self_ => "self",
+            Self::Children => "children",
+            Self::All => "all",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for EventFilterSpecRecursionOption {
+    fn from(value: &str) -> Self {
+        match value {
+            "self" => Self::Self_,
+            "children" => Self::Children,
+            "all" => Self::All,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl Default for EventFilterSpecRecursionOption {
+    fn default() -> Self {
+        Self::Unrecognized(String::new())
+    }
+}
+
+impl fmt::Display for EventFilterSpecRecursionOption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromXml for EventFilterSpecRecursionOption {
+    fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        Ok(Self::from(r.read_text()?.trim()))
+    }
+}
+
+impl ToXml for EventFilterSpecRecursionOption {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.text_element(tag, xsi_type, self.as_str());
+    }
+}
+
+impl FromValue for EventFilterSpecRecursionOption {
+    fn from_value(value: Value) -> Result<Self, ValueTypeError> {
+        match value {
+            Value::Enum { value, .. } | Value::String(value) => Ok(Self::from(value.as_str())),
+            other => Err(ValueTypeError::new(
+                "the enum EventFilterSpecRecursionOption",
+                &other,
+            )),
+        }
+    }
+}
+
 /// The vim25 enum `ManagedEntityStatus` (`vim.ManagedEntity.Status`, since vSphere API 2.0).
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ManagedEntityStatus {
     /// `gray`
     Gray,
@@ -88,6 +164,7 @@ impl FromValue for ManagedEntityStatus {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ObjectUpdateKind {
     /// `modify`
     Modify,
@@ -159,6 +236,7 @@ impl FromValue for ObjectUpdateKind {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropertyChangeOp {
     /// `add`
     Add,
@@ -234,6 +312,7 @@ impl FromValue for PropertyChangeOp {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskInfoState {
     /// `queued`
     Queued,
@@ -309,6 +388,7 @@ impl FromValue for TaskInfoState {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachineConnectionState {
     /// `connected`
     Connected,
@@ -391,6 +471,7 @@ impl FromValue for VirtualMachineConnectionState {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachinePowerState {
     /// `poweredOff`
     PoweredOff,
@@ -465,6 +546,7 @@ impl FromValue for VirtualMachinePowerState {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachineRelocateDiskMoveOptions {
     /// `moveAllDiskBackingsAndAllowSharing`
     MoveAllDiskBackingsAndAllowSharing,
@@ -547,6 +629,7 @@ impl FromValue for VirtualMachineRelocateDiskMoveOptions {
 ///
 /// `Unrecognized` keeps a value this client does not know (a newer server's); the default is `Unrecognized("")`, an absent value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualMachineRelocateTransformation {
     /// `flat`
     Flat,

@@ -27,6 +27,7 @@ pub struct ActiveDirectoryFault {
 
 impl FromXml for ActiveDirectoryFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -73,6 +74,7 @@ pub struct ActiveVMsBlockingEVC {
 
 impl FromXml for ActiveVMsBlockingEVC {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -129,6 +131,7 @@ pub struct AffinityConfigured {
 
 impl FromXml for AffinityConfigured {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -174,6 +177,7 @@ pub struct AgentInstallFailed {
 
 impl FromXml for AgentInstallFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -218,6 +222,7 @@ pub struct AlreadyBeingManaged {
 
 impl FromXml for AlreadyBeingManaged {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -258,6 +263,7 @@ pub struct AlreadyConnected {
 
 impl FromXml for AlreadyConnected {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -298,6 +304,7 @@ pub struct AlreadyExists {
 
 impl FromXml for AlreadyExists {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -343,6 +350,7 @@ pub struct AnswerFileUpdateFailed {
 
 impl FromXml for AnswerFileUpdateFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -393,6 +401,7 @@ pub struct AuthenticationRequired {
 
 impl FromXml for AuthenticationRequired {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -437,6 +446,7 @@ pub struct BackupBlobReadFailure {
 
 impl FromXml for BackupBlobReadFailure {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -485,6 +495,7 @@ pub struct BackupBlobWriteFailure {
 
 impl FromXml for BackupBlobWriteFailure {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -555,6 +566,7 @@ pub struct CannotAccessNetwork {
 
 impl FromXml for CannotAccessNetwork {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -606,6 +618,7 @@ pub struct CannotAccessVmConfig {
 
 impl FromXml for CannotAccessVmConfig {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -650,6 +663,7 @@ pub struct CannotAccessVmDevice {
 
 impl FromXml for CannotAccessVmDevice {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -700,6 +714,7 @@ pub struct CannotAccessVmDisk {
 
 impl FromXml for CannotAccessVmDisk {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -763,6 +778,7 @@ pub struct CannotChangeDrsBehaviorForFtSecondary {
 
 impl FromXml for CannotChangeDrsBehaviorForFtSecondary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -807,6 +823,7 @@ pub struct CannotChangeHaSettingsForFtSecondary {
 
 impl FromXml for CannotChangeHaSettingsForFtSecondary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -861,6 +878,7 @@ pub struct CannotComputeFTCompatibleHosts {
 
 impl FromXml for CannotComputeFTCompatibleHosts {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -928,6 +946,7 @@ pub struct CannotDisconnectHostWithFaultToleranceVm {
 
 impl FromXml for CannotDisconnectHostWithFaultToleranceVm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -972,6 +991,7 @@ pub struct CannotEnableVmcpForCluster {
 
 impl FromXml for CannotEnableVmcpForCluster {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1023,6 +1043,7 @@ pub struct CannotMoveFaultToleranceVm {
 
 impl FromXml for CannotMoveFaultToleranceVm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1070,6 +1091,7 @@ pub struct CannotMoveVmWithDeltaDisk {
 
 impl FromXml for CannotMoveVmWithDeltaDisk {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1129,6 +1151,7 @@ pub struct CannotPowerOffVmInCluster {
 
 impl FromXml for CannotPowerOffVmInCluster {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1186,6 +1209,7 @@ pub struct CannotUseNetwork {
 
 impl FromXml for CannotUseNetwork {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1254,6 +1278,7 @@ pub struct ConflictingConfiguration {
 
 impl FromXml for ConflictingConfiguration {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1297,6 +1322,7 @@ pub struct ConflictingDatastoreFound {
 
 impl FromXml for ConflictingDatastoreFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1341,6 +1367,7 @@ pub struct ConnectedIso {
 
 impl FromXml for ConnectedIso {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1401,6 +1428,7 @@ pub struct CpuIncompatible {
 
 impl FromXml for CpuIncompatible {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1473,6 +1501,7 @@ pub struct CpuIncompatible1ECX {
 
 impl FromXml for CpuIncompatible1ECX {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1557,6 +1586,7 @@ pub struct CpuIncompatible81EDX {
 
 impl FromXml for CpuIncompatible81EDX {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1630,12 +1660,13 @@ pub struct DasConfigFault {
     pub reason: Option<String>,
     /// `output`: `xsd:string`; since vSphere API 4.0.
     pub output: Option<String>,
-    /// `event`: `Event` (not generated: decoded as `Value`) (array); since vSphere API 4.0.
-    pub event: Vec<Value>,
+    /// `event`: `Event` or a subtype (array); since vSphere API 4.0.
+    pub event: Vec<AnyEvent>,
 }
 
 impl FromXml for DasConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1687,6 +1718,7 @@ pub struct DatacenterMismatch {
 
 impl FromXml for DatacenterMismatch {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1734,6 +1766,7 @@ pub struct DatastoreNotWritableOnHost {
 
 impl FromXml for DatastoreNotWritableOnHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1780,6 +1813,7 @@ pub struct DeltaDiskFormatNotSupported {
 
 impl FromXml for DeltaDiskFormatNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1827,6 +1861,7 @@ pub struct DestinationVsanDisabled {
 
 impl FromXml for DestinationVsanDisabled {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1872,6 +1907,7 @@ pub struct DeviceBackingNotSupported {
 
 impl FromXml for DeviceBackingNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1920,6 +1956,7 @@ pub struct DeviceControllerNotSupported {
 
 impl FromXml for DeviceControllerNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -1976,6 +2013,7 @@ pub struct DeviceNotSupported {
 
 impl FromXml for DeviceNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2029,6 +2067,7 @@ pub struct DeviceUnsupportedForVmVersion {
 
 impl FromXml for DeviceUnsupportedForVmVersion {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2092,6 +2131,7 @@ pub struct DisallowedChangeByService {
 
 impl FromXml for DisallowedChangeByService {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2140,6 +2180,7 @@ pub struct DisallowedMigrationDeviceAttached {
 
 impl FromXml for DisallowedMigrationDeviceAttached {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2182,6 +2223,7 @@ pub struct DisallowedOperationOnFailoverHost {
 
 impl FromXml for DisallowedOperationOnFailoverHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2254,6 +2296,7 @@ pub struct DiskNotSupported {
 
 impl FromXml for DiskNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2301,6 +2344,7 @@ pub struct DomainNotFound {
 
 impl FromXml for DomainNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2348,6 +2392,7 @@ pub struct DrsVmotionIncompatibleFault {
 
 impl FromXml for DrsVmotionIncompatibleFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2395,6 +2440,7 @@ pub struct DuplicateName {
 
 impl FromXml for DuplicateName {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2437,6 +2483,7 @@ pub struct DuplicateVsanNetworkInterface {
 
 impl FromXml for DuplicateVsanNetworkInterface {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2477,6 +2524,7 @@ pub struct DvsApplyOperationFault {
 
 impl FromXml for DvsApplyOperationFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2524,6 +2572,7 @@ pub struct DvsNotAuthorized {
 
 impl FromXml for DvsNotAuthorized {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2567,6 +2616,7 @@ pub struct DvsOperationBulkFault {
 
 impl FromXml for DvsOperationBulkFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2609,6 +2659,7 @@ pub struct DvsScopeViolated {
 
 impl FromXml for DvsScopeViolated {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2655,6 +2706,7 @@ pub struct EVCAdmissionFailed {
 
 impl FromXml for EVCAdmissionFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2705,6 +2757,7 @@ pub struct EVCAdmissionFailedCPUFeaturesForMode {
 
 impl FromXml for EVCAdmissionFailedCPUFeaturesForMode {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2763,6 +2816,7 @@ pub struct EVCAdmissionFailedCPUModelForMode {
 
 impl FromXml for EVCAdmissionFailedCPUModelForMode {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2818,6 +2872,7 @@ pub struct EVCAdmissionFailedCPUVendor {
 
 impl FromXml for EVCAdmissionFailedCPUVendor {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2892,6 +2947,7 @@ pub struct EVCConfigFault {
 
 impl FromXml for EVCConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2936,6 +2992,7 @@ pub struct EVCModeIllegalByVendor {
 
 impl FromXml for EVCModeIllegalByVendor {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -2987,6 +3044,7 @@ pub struct EVCModeUnsupportedByHosts {
 
 impl FromXml for EVCModeUnsupportedByHosts {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3037,6 +3095,7 @@ pub struct EVCUnsupportedByHostHardware {
 
 impl FromXml for EVCUnsupportedByHostHardware {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3085,6 +3144,7 @@ pub struct EVCUnsupportedByHostSoftware {
 
 impl FromXml for EVCUnsupportedByHostSoftware {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3134,6 +3194,7 @@ pub struct EncryptionKeyRequired {
 
 impl FromXml for EncryptionKeyRequired {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3188,6 +3249,7 @@ pub struct ExpiredFeatureLicense {
 
 impl FromXml for ExpiredFeatureLicense {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3234,6 +3296,7 @@ pub struct ExtendedFault {
 
 impl FromXml for ExtendedFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3280,6 +3343,7 @@ pub struct FailToEnableSPBM {
 
 impl FromXml for FailToEnableSPBM {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3329,6 +3393,7 @@ pub struct FailToLockFaultToleranceVMs {
 
 impl FromXml for FailToLockFaultToleranceVMs {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3375,6 +3440,7 @@ pub struct FaultToleranceAntiAffinityViolated {
 
 impl FromXml for FaultToleranceAntiAffinityViolated {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3419,6 +3485,7 @@ pub struct FaultToleranceCannotEditMem {
 
 impl FromXml for FaultToleranceCannotEditMem {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3475,6 +3542,7 @@ pub struct FaultToleranceCpuIncompatible {
 
 impl FromXml for FaultToleranceCpuIncompatible {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3529,6 +3597,7 @@ pub struct FaultToleranceNeedsThickDisk {
 
 impl FromXml for FaultToleranceNeedsThickDisk {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3569,6 +3638,7 @@ pub struct FaultToleranceNotLicensed {
 
 impl FromXml for FaultToleranceNotLicensed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3609,6 +3679,7 @@ pub struct FaultToleranceNotSameBuild {
 
 impl FromXml for FaultToleranceNotSameBuild {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3651,6 +3722,7 @@ pub struct FaultTolerancePrimaryPowerOnNotAttempted {
 
 impl FromXml for FaultTolerancePrimaryPowerOnNotAttempted {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3695,6 +3767,7 @@ pub struct FaultToleranceVmNotDasProtected {
 
 impl FromXml for FaultToleranceVmNotDasProtected {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3742,6 +3815,7 @@ pub struct FcoeFaultPnicHasNoPortSet {
 
 impl FromXml for FcoeFaultPnicHasNoPortSet {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3786,6 +3860,7 @@ pub struct FeatureRequirementsNotMet {
 
 impl FromXml for FeatureRequirementsNotMet {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3841,6 +3916,7 @@ pub struct FileFault {
 
 impl FromXml for FileFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3907,6 +3983,7 @@ pub struct FileTooLarge {
 
 impl FromXml for FileTooLarge {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -3962,6 +4039,7 @@ pub struct FilterInUse {
 
 impl FromXml for FilterInUse {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4010,6 +4088,7 @@ pub struct FtIssuesOnHost {
 
 impl FromXml for FtIssuesOnHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4058,6 +4137,7 @@ pub struct FtVmHostRuleViolation {
 
 impl FromXml for FtVmHostRuleViolation {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4113,6 +4193,7 @@ pub struct GatewayConnectFault {
 
 impl FromXml for GatewayConnectFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4193,6 +4274,7 @@ pub struct GatewayToHostAuthFault {
 
 impl FromXml for GatewayToHostAuthFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4259,6 +4341,7 @@ pub struct GatewayToHostConnectFault {
 
 impl FromXml for GatewayToHostConnectFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4323,6 +4406,7 @@ pub struct GatewayToHostTrustVerifyFault {
 
 impl FromXml for GatewayToHostTrustVerifyFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4379,6 +4463,7 @@ pub struct GenericDrsFault {
 
 impl FromXml for GenericDrsFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4419,6 +4504,7 @@ pub struct GenericVmConfigFault {
 
 impl FromXml for GenericVmConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4461,6 +4547,7 @@ pub struct GuestAuthenticationChallenge {
 
 impl FromXml for GuestAuthenticationChallenge {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4528,6 +4615,7 @@ pub struct GuestProcessNotFound {
 
 impl FromXml for GuestProcessNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4568,6 +4656,7 @@ pub struct GuestRegistryFault {
 
 impl FromXml for GuestRegistryFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4616,6 +4705,7 @@ pub struct GuestRegistryKeyFault {
 
 impl FromXml for GuestRegistryKeyFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4678,6 +4768,7 @@ pub struct GuestRegistryValueFault {
 
 impl FromXml for GuestRegistryValueFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4738,6 +4829,7 @@ pub struct HostAccessRestrictedToManagementServer {
 
 impl FromXml for HostAccessRestrictedToManagementServer {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4784,6 +4876,7 @@ pub struct HostConfigFailed {
 
 impl FromXml for HostConfigFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4838,6 +4931,7 @@ pub struct HostHasComponentFailure {
 
 impl FromXml for HostHasComponentFailure {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4889,6 +4983,7 @@ pub struct HostIncompatibleForFaultTolerance {
 
 impl FromXml for HostIncompatibleForFaultTolerance {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4933,6 +5028,7 @@ pub struct HostIncompatibleForRecordReplay {
 
 impl FromXml for HostIncompatibleForRecordReplay {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -4975,6 +5071,7 @@ pub struct HostInventoryFull {
 
 impl FromXml for HostInventoryFull {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5030,6 +5127,7 @@ pub struct HostSpecificationOperationFailed {
 
 impl FromXml for HostSpecificationOperationFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5077,6 +5175,7 @@ pub struct HttpFault {
 
 impl FromXml for HttpFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5128,6 +5227,7 @@ pub struct IORMNotSupportedHostOnDatastore {
 
 impl FromXml for IORMNotSupportedHostOnDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5172,6 +5272,7 @@ pub struct ImportHostAddFailure {
 
 impl FromXml for ImportHostAddFailure {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5212,6 +5313,7 @@ pub struct ImportOperationBulkFault {
 
 impl FromXml for ImportOperationBulkFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5261,6 +5363,7 @@ pub struct InaccessibleDatastore {
 
 impl FromXml for InaccessibleDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5310,6 +5413,7 @@ pub struct InaccessibleVFlashSource {
 
 impl FromXml for InaccessibleVFlashSource {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5350,6 +5454,7 @@ pub struct IncompatibleDefaultDevice {
 
 impl FromXml for IncompatibleDefaultDevice {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5392,6 +5497,7 @@ pub struct IncompatibleHostForFtSecondary {
 
 impl FromXml for IncompatibleHostForFtSecondary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5438,6 +5544,7 @@ pub struct IncompatibleHostForVmReplication {
 
 impl FromXml for IncompatibleHostForVmReplication {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5484,6 +5591,7 @@ pub struct IncompatibleSetting {
 
 impl FromXml for IncompatibleSetting {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5546,6 +5654,7 @@ pub struct InsufficientAgentVmsDeployed {
 
 impl FromXml for InsufficientAgentVmsDeployed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5594,6 +5703,7 @@ pub struct InsufficientCpuResourcesFault {
 
 impl FromXml for InsufficientCpuResourcesFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5651,6 +5761,7 @@ pub struct InsufficientHostCapacityFault {
 
 impl FromXml for InsufficientHostCapacityFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5695,6 +5806,7 @@ pub struct InsufficientHostCpuCapacityFault {
 
 impl FromXml for InsufficientHostCpuCapacityFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5743,6 +5855,7 @@ pub struct InsufficientHostMemoryCapacityFault {
 
 impl FromXml for InsufficientHostMemoryCapacityFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5789,6 +5902,7 @@ pub struct InsufficientMemoryResourcesFault {
 
 impl FromXml for InsufficientMemoryResourcesFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5846,6 +5960,7 @@ pub struct InsufficientNetworkResourcePoolCapacity {
 
 impl FromXml for InsufficientNetworkResourcePoolCapacity {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5908,6 +6023,7 @@ pub struct InsufficientStandbyCpuResource {
 
 impl FromXml for InsufficientStandbyCpuResource {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -5952,6 +6068,7 @@ pub struct InsufficientStandbyMemoryResource {
 
 impl FromXml for InsufficientStandbyMemoryResource {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6003,6 +6120,7 @@ pub struct InsufficientStorageIops {
 
 impl FromXml for InsufficientStorageIops {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6058,6 +6176,7 @@ pub struct InsufficientVFlashResourcesFault {
 
 impl FromXml for InsufficientVFlashResourcesFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6110,6 +6229,7 @@ pub struct InvalidArgument {
 
 impl FromXml for InvalidArgument {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6167,6 +6287,7 @@ pub struct InvalidCAMServer {
 
 impl FromXml for InvalidCAMServer {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6223,6 +6344,7 @@ pub struct InvalidController {
 
 impl FromXml for InvalidController {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6271,6 +6393,7 @@ pub struct InvalidDasConfigArgument {
 
 impl FromXml for InvalidDasConfigArgument {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6319,6 +6442,7 @@ pub struct InvalidDasRestartPriorityForFtVm {
 
 impl FromXml for InvalidDasRestartPriorityForFtVm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6365,6 +6489,7 @@ pub struct InvalidDatastore {
 
 impl FromXml for InvalidDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6411,6 +6536,7 @@ pub struct InvalidDatastorePath {
 
 impl FromXml for InvalidDatastorePath {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6455,6 +6581,7 @@ pub struct InvalidDatastoreState {
 
 impl FromXml for InvalidDatastoreState {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6506,6 +6633,7 @@ pub struct InvalidDeviceOperation {
 
 impl FromXml for InvalidDeviceOperation {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6554,6 +6682,7 @@ pub struct InvalidDeviceSpec {
 
 impl FromXml for InvalidDeviceSpec {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6605,6 +6734,7 @@ pub struct InvalidDrsBehaviorForFtVm {
 
 impl FromXml for InvalidDrsBehaviorForFtVm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6649,6 +6779,7 @@ pub struct InvalidEditionLicense {
 
 impl FromXml for InvalidEditionLicense {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6694,6 +6825,7 @@ pub struct InvalidFolder {
 
 impl FromXml for InvalidFolder {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6754,6 +6886,7 @@ pub struct InvalidHostState {
 
 impl FromXml for InvalidHostState {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6796,6 +6929,7 @@ pub struct InvalidIndexArgument {
 
 impl FromXml for InvalidIndexArgument {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6838,6 +6972,7 @@ pub struct InvalidIpfixConfig {
 
 impl FromXml for InvalidIpfixConfig {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6885,6 +7020,7 @@ pub struct InvalidIpmiMacAddress {
 
 impl FromXml for InvalidIpmiMacAddress {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6929,6 +7065,7 @@ pub struct InvalidLicense {
 
 impl FromXml for InvalidLicense {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -6981,6 +7118,7 @@ pub struct InvalidName {
 
 impl FromXml for InvalidName {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7025,6 +7163,7 @@ pub struct InvalidNasCredentials {
 
 impl FromXml for InvalidNasCredentials {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7076,6 +7215,7 @@ pub struct InvalidNetworkResource {
 
 impl FromXml for InvalidNetworkResource {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7120,6 +7260,7 @@ pub struct InvalidOperationOnSecondaryVm {
 
 impl FromXml for InvalidOperationOnSecondaryVm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7162,6 +7303,7 @@ pub struct InvalidPowerState {
 
 impl FromXml for InvalidPowerState {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7204,6 +7346,7 @@ pub struct InvalidPrivilege {
 
 impl FromXml for InvalidPrivilege {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7250,6 +7393,7 @@ pub struct InvalidProfileReferenceHost {
 
 impl FromXml for InvalidProfileReferenceHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7296,6 +7440,7 @@ pub struct InvalidProperty {
 
 impl FromXml for InvalidProperty {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7376,6 +7521,7 @@ pub struct InvalidType {
 
 impl FromXml for InvalidType {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7416,6 +7562,7 @@ pub struct InvalidVmConfig {
 
 impl FromXml for InvalidVmConfig {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7456,6 +7603,7 @@ pub struct InvalidVmState {
 
 impl FromXml for InvalidVmState {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7496,6 +7644,7 @@ pub struct InventoryHasStandardAloneHosts {
 
 impl FromXml for InventoryHasStandardAloneHosts {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7546,6 +7695,7 @@ pub struct IscsiFaultInvalidVnic {
 
 impl FromXml for IscsiFaultInvalidVnic {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7586,6 +7736,7 @@ pub struct IscsiFaultPnicInUse {
 
 impl FromXml for IscsiFaultPnicInUse {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7626,6 +7777,7 @@ pub struct IscsiFaultVnicAlreadyBound {
 
 impl FromXml for IscsiFaultVnicAlreadyBound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7666,6 +7818,7 @@ pub struct IscsiFaultVnicHasActivePaths {
 
 impl FromXml for IscsiFaultVnicHasActivePaths {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7706,6 +7859,7 @@ pub struct IscsiFaultVnicHasMultipleUplinks {
 
 impl FromXml for IscsiFaultVnicHasMultipleUplinks {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7746,6 +7900,7 @@ pub struct IscsiFaultVnicHasNoUplinks {
 
 impl FromXml for IscsiFaultVnicHasNoUplinks {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7786,6 +7941,7 @@ pub struct IscsiFaultVnicHasWrongUplink {
 
 impl FromXml for IscsiFaultVnicHasWrongUplink {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7826,6 +7982,7 @@ pub struct IscsiFaultVnicInUse {
 
 impl FromXml for IscsiFaultVnicInUse {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7866,6 +8023,7 @@ pub struct IscsiFaultVnicIsLastPath {
 
 impl FromXml for IscsiFaultVnicIsLastPath {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7906,6 +8064,7 @@ pub struct IscsiFaultVnicNotBound {
 
 impl FromXml for IscsiFaultVnicNotBound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7946,6 +8105,7 @@ pub struct IscsiFaultVnicNotFound {
 
 impl FromXml for IscsiFaultVnicNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -7986,6 +8146,7 @@ pub struct KeyNotFound {
 
 impl FromXml for KeyNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8026,6 +8187,7 @@ pub struct LargeRDMConversionNotSupported {
 
 impl FromXml for LargeRDMConversionNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8070,6 +8232,7 @@ pub struct LargeRDMNotSupportedOnDatastore {
 
 impl FromXml for LargeRDMNotSupportedOnDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8119,6 +8282,7 @@ pub struct LicenseAssignmentFailed {
 
 impl FromXml for LicenseAssignmentFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8163,6 +8327,7 @@ pub struct LicenseDowngradeDisallowed {
 
 impl FromXml for LicenseDowngradeDisallowed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8207,6 +8372,7 @@ pub struct LicenseEntityNotFound {
 
 impl FromXml for LicenseEntityNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8247,6 +8413,7 @@ pub struct LicenseExpired {
 
 impl FromXml for LicenseExpired {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8297,6 +8464,7 @@ pub struct LicenseServerUnavailable {
 
 impl FromXml for LicenseServerUnavailable {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8337,6 +8505,7 @@ pub struct LicenseSourceUnavailable {
 
 impl FromXml for LicenseSourceUnavailable {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8379,6 +8548,7 @@ pub struct LimitExceeded {
 
 impl FromXml for LimitExceeded {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8436,6 +8606,7 @@ pub struct ManagedObjectNotFound {
 
 impl FromXml for ManagedObjectNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8480,6 +8651,7 @@ pub struct MemoryFileFormatNotSupportedByDatastore {
 
 impl FromXml for MemoryFileFormatNotSupportedByDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8533,6 +8705,7 @@ pub struct MemorySizeNotRecommended {
 
 impl FromXml for MemorySizeNotRecommended {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8583,6 +8756,7 @@ pub struct MemorySizeNotSupported {
 
 impl FromXml for MemorySizeNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8633,6 +8807,7 @@ pub struct MemorySizeNotSupportedByDatastore {
 
 impl FromXml for MemorySizeNotSupportedByDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8683,6 +8858,7 @@ pub struct MethodAlreadyDisabledFault {
 
 impl FromXml for MethodAlreadyDisabledFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8723,6 +8899,7 @@ pub struct MethodDisabled {
 
 impl FromXml for MethodDisabled {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8761,6 +8938,7 @@ pub struct MethodFault {
 
 impl FromXml for MethodFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8801,6 +8979,7 @@ pub struct MethodNotFound {
 
 impl FromXml for MethodNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8857,6 +9036,7 @@ pub struct MigrationFeatureNotSupported {
 
 impl FromXml for MigrationFeatureNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8901,6 +9081,7 @@ pub struct MigrationNotReady {
 
 impl FromXml for MigrationNotReady {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8947,6 +9128,7 @@ pub struct MismatchedBundle {
 
 impl FromXml for MismatchedBundle {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -8998,6 +9180,7 @@ pub struct MismatchedNetworkPolicies {
 
 impl FromXml for MismatchedNetworkPolicies {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9044,6 +9227,7 @@ pub struct MismatchedVMotionNetworkNames {
 
 impl FromXml for MismatchedVMotionNetworkNames {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9126,6 +9310,7 @@ pub struct MksConnectionLimitReached {
 
 impl FromXml for MksConnectionLimitReached {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9168,6 +9353,7 @@ pub struct MountError {
 
 impl FromXml for MountError {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9215,6 +9401,7 @@ pub struct MultipleCertificatesVerifyFault {
 
 impl FromXml for MultipleCertificatesVerifyFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9264,6 +9451,7 @@ pub struct NamespaceFull {
 
 impl FromXml for NamespaceFull {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9308,6 +9496,7 @@ pub struct NamespaceLimitReached {
 
 impl FromXml for NamespaceLimitReached {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9348,6 +9537,7 @@ pub struct NamespaceWriteProtected {
 
 impl FromXml for NamespaceWriteProtected {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9388,6 +9578,7 @@ pub struct NasConfigFault {
 
 impl FromXml for NasConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9432,6 +9623,7 @@ pub struct NasConnectionLimitReached {
 
 impl FromXml for NasConnectionLimitReached {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9482,6 +9674,7 @@ pub struct NasSessionCredentialConflict {
 
 impl FromXml for NasSessionCredentialConflict {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9532,6 +9725,7 @@ pub struct NasVolumeNotMounted {
 
 impl FromXml for NasVolumeNotMounted {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9581,6 +9775,7 @@ pub struct NetworkDisruptedAndConfigRolledBack {
 
 impl FromXml for NetworkDisruptedAndConfigRolledBack {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9626,6 +9821,7 @@ pub struct NetworksMayNotBeTheSame {
 
 impl FromXml for NetworksMayNotBeTheSame {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9668,6 +9864,7 @@ pub struct NicSettingMismatch {
 
 impl FromXml for NicSettingMismatch {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9712,6 +9909,7 @@ pub struct NoActiveHostInCluster {
 
 impl FromXml for NoActiveHostInCluster {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9762,6 +9960,7 @@ pub struct NoAvailableIp {
 
 impl FromXml for NoAvailableIp {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9822,6 +10021,7 @@ pub struct NoCompatibleHardAffinityHost {
 
 impl FromXml for NoCompatibleHardAffinityHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9864,6 +10064,7 @@ pub struct NoCompatibleHost {
 
 impl FromXml for NoCompatibleHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9911,6 +10112,7 @@ pub struct NoCompatibleSoftAffinityHost {
 
 impl FromXml for NoCompatibleSoftAffinityHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -9963,6 +10165,7 @@ pub struct NoDiskSpace {
 
 impl FromXml for NoDiskSpace {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10020,6 +10223,7 @@ pub struct NoHost {
 
 impl FromXml for NoHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10062,6 +10266,7 @@ pub struct NoHostSuitableForFtSecondary {
 
 impl FromXml for NoHostSuitableForFtSecondary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10118,6 +10323,7 @@ pub struct NoPermission {
 
 impl FromXml for NoPermission {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10175,6 +10381,7 @@ pub struct NoPermissionOnNasVolume {
 
 impl FromXml for NoPermissionOnNasVolume {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10248,6 +10455,7 @@ pub struct NonHomeRDMVMotionNotSupported {
 
 impl FromXml for NonHomeRDMVMotionNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10303,6 +10511,7 @@ pub struct NonVmwareOuiMacNotSupportedHost {
 
 impl FromXml for NonVmwareOuiMacNotSupportedHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10364,6 +10573,7 @@ pub struct NotEnoughCpus {
 
 impl FromXml for NotEnoughCpus {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10415,6 +10625,7 @@ pub struct NotEnoughLogicalCpus {
 
 impl FromXml for NotEnoughLogicalCpus {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10484,6 +10695,7 @@ pub struct NotSupportedDeviceForFT {
 
 impl FromXml for NotSupportedDeviceForFT {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10536,6 +10748,7 @@ pub struct NotSupportedHost {
 
 impl FromXml for NotSupportedHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10587,6 +10800,7 @@ pub struct NotSupportedHostForVFlash {
 
 impl FromXml for NotSupportedHostForVFlash {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10635,6 +10849,7 @@ pub struct NotSupportedHostForVmcp {
 
 impl FromXml for NotSupportedHostForVmcp {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10683,6 +10898,7 @@ pub struct NotSupportedHostForVmemFile {
 
 impl FromXml for NotSupportedHostForVmemFile {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10731,6 +10947,7 @@ pub struct NotSupportedHostForVsan {
 
 impl FromXml for NotSupportedHostForVsan {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10784,6 +11001,7 @@ pub struct NotSupportedHostInDvs {
 
 impl FromXml for NotSupportedHostInDvs {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10835,6 +11053,7 @@ pub struct NotSupportedHostInHACluster {
 
 impl FromXml for NotSupportedHostInHACluster {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10888,6 +11107,7 @@ pub struct NumVirtualCoresPerSocketNotSupported {
 
 impl FromXml for NumVirtualCoresPerSocketNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10937,6 +11157,7 @@ pub struct NumVirtualCpusExceedsLimit {
 
 impl FromXml for NumVirtualCpusExceedsLimit {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -10980,6 +11201,7 @@ pub struct NumVirtualCpusIncompatible {
 
 impl FromXml for NumVirtualCpusIncompatible {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11024,6 +11246,7 @@ pub struct NumVirtualCpusNotSupported {
 
 impl FromXml for NumVirtualCpusNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11082,6 +11305,7 @@ pub struct OutOfBounds {
 
 impl FromXml for OutOfBounds {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11126,6 +11350,7 @@ pub struct OvfAttribute {
 
 impl FromXml for OvfAttribute {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11179,6 +11404,7 @@ pub struct OvfConnectedDeviceFloppy {
 
 impl FromXml for OvfConnectedDeviceFloppy {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11227,6 +11453,7 @@ pub struct OvfConnectedDeviceIso {
 
 impl FromXml for OvfConnectedDeviceIso {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11273,6 +11500,7 @@ pub struct OvfConstraint {
 
 impl FromXml for OvfConstraint {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11317,6 +11545,7 @@ pub struct OvfConsumerCallbackFault {
 
 impl FromXml for OvfConsumerCallbackFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11363,6 +11592,7 @@ pub struct OvfConsumerCommunicationError {
 
 impl FromXml for OvfConsumerCommunicationError {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11415,6 +11645,7 @@ pub struct OvfConsumerFault {
 
 impl FromXml for OvfConsumerFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11469,6 +11700,7 @@ pub struct OvfConsumerInvalidSection {
 
 impl FromXml for OvfConsumerInvalidSection {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11519,6 +11751,7 @@ pub struct OvfConsumerPowerOnFault {
 
 impl FromXml for OvfConsumerPowerOnFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11567,6 +11800,7 @@ pub struct OvfConsumerUndeclaredSection {
 
 impl FromXml for OvfConsumerUndeclaredSection {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11616,6 +11850,7 @@ pub struct OvfConsumerUndefinedPrefix {
 
 impl FromXml for OvfConsumerUndefinedPrefix {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11664,6 +11899,7 @@ pub struct OvfConsumerValidationFault {
 
 impl FromXml for OvfConsumerValidationFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11714,6 +11950,7 @@ pub struct OvfCpuCompatibility {
 
 impl FromXml for OvfCpuCompatibility {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11768,6 +12005,7 @@ pub struct OvfDiskMappingNotFound {
 
 impl FromXml for OvfDiskMappingNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11824,6 +12062,7 @@ pub struct OvfDuplicatedElementBoundary {
 
 impl FromXml for OvfDuplicatedElementBoundary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11868,6 +12107,7 @@ pub struct OvfDuplicatedPropertyIdExport {
 
 impl FromXml for OvfDuplicatedPropertyIdExport {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11915,6 +12155,7 @@ pub struct OvfElement {
 
 impl FromXml for OvfElement {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -11961,6 +12202,7 @@ pub struct OvfElementInvalidValue {
 
 impl FromXml for OvfElementInvalidValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12027,6 +12269,7 @@ pub struct OvfHardwareExport {
 
 impl FromXml for OvfHardwareExport {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12073,6 +12316,7 @@ pub struct OvfHostResourceConstraint {
 
 impl FromXml for OvfHostResourceConstraint {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12119,6 +12363,7 @@ pub struct OvfHostValueNotParsed {
 
 impl FromXml for OvfHostValueNotParsed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12176,6 +12421,7 @@ pub struct OvfInvalidPackage {
 
 impl FromXml for OvfInvalidPackage {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12222,6 +12468,7 @@ pub struct OvfInvalidValue {
 
 impl FromXml for OvfInvalidValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12290,6 +12537,7 @@ pub struct OvfInvalidVmName {
 
 impl FromXml for OvfInvalidVmName {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12336,6 +12584,7 @@ pub struct OvfMappedOsId {
 
 impl FromXml for OvfMappedOsId {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12395,6 +12644,7 @@ pub struct OvfMissingElementNormalBoundary {
 
 impl FromXml for OvfMissingElementNormalBoundary {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12441,6 +12691,7 @@ pub struct OvfMissingHardware {
 
 impl FromXml for OvfMissingHardware {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12497,6 +12748,7 @@ pub struct OvfNoSpaceOnController {
 
 impl FromXml for OvfNoSpaceOnController {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12543,6 +12795,7 @@ pub struct OvfNoSupportedHardwareFamily {
 
 impl FromXml for OvfNoSupportedHardwareFamily {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12589,6 +12842,7 @@ pub struct OvfProperty {
 
 impl FromXml for OvfProperty {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12635,6 +12889,7 @@ pub struct OvfPropertyExport {
 
 impl FromXml for OvfPropertyExport {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12682,6 +12937,7 @@ pub struct OvfPropertyNetworkExport {
 
 impl FromXml for OvfPropertyNetworkExport {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12728,6 +12984,7 @@ pub struct OvfPropertyQualifier {
 
 impl FromXml for OvfPropertyQualifier {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12780,6 +13037,7 @@ pub struct OvfPropertyQualifierDuplicate {
 
 impl FromXml for OvfPropertyQualifierDuplicate {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12832,6 +13090,7 @@ pub struct OvfPropertyQualifierIgnored {
 
 impl FromXml for OvfPropertyQualifierIgnored {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12893,6 +13152,7 @@ pub struct OvfToXmlUnsupportedElement {
 
 impl FromXml for OvfToXmlUnsupportedElement {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12937,6 +13197,7 @@ pub struct OvfUnableToExportDisk {
 
 impl FromXml for OvfUnableToExportDisk {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -12988,6 +13249,7 @@ pub struct OvfUnknownDevice {
 
 impl FromXml for OvfUnknownDevice {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13034,6 +13296,7 @@ pub struct OvfUnknownDeviceBacking {
 
 impl FromXml for OvfUnknownDeviceBacking {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13078,6 +13341,7 @@ pub struct OvfUnknownEntity {
 
 impl FromXml for OvfUnknownEntity {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13122,6 +13386,7 @@ pub struct OvfUnsupportedAttribute {
 
 impl FromXml for OvfUnsupportedAttribute {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13172,6 +13437,7 @@ pub struct OvfUnsupportedAttributeValue {
 
 impl FromXml for OvfUnsupportedAttributeValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13224,6 +13490,7 @@ pub struct OvfUnsupportedDeviceBackingInfo {
 
 impl FromXml for OvfUnsupportedDeviceBackingInfo {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13276,6 +13543,7 @@ pub struct OvfUnsupportedDeviceBackingOption {
 
 impl FromXml for OvfUnsupportedDeviceBackingOption {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13329,6 +13597,7 @@ pub struct OvfUnsupportedDiskProvisioning {
 
 impl FromXml for OvfUnsupportedDiskProvisioning {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13375,6 +13644,7 @@ pub struct OvfUnsupportedElement {
 
 impl FromXml for OvfUnsupportedElement {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13421,6 +13691,7 @@ pub struct OvfUnsupportedElementValue {
 
 impl FromXml for OvfUnsupportedElementValue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13465,6 +13736,7 @@ pub struct OvfUnsupportedPackage {
 
 impl FromXml for OvfUnsupportedPackage {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13509,6 +13781,7 @@ pub struct OvfUnsupportedSection {
 
 impl FromXml for OvfUnsupportedSection {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13561,6 +13834,7 @@ pub struct OvfUnsupportedSubType {
 
 impl FromXml for OvfUnsupportedSubType {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13615,6 +13889,7 @@ pub struct OvfUnsupportedType {
 
 impl FromXml for OvfUnsupportedType {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13668,6 +13943,7 @@ pub struct OvfWrongNamespace {
 
 impl FromXml for OvfWrongNamespace {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13712,6 +13988,7 @@ pub struct OvfXmlFormat {
 
 impl FromXml for OvfXmlFormat {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13766,6 +14043,7 @@ pub struct PatchBinariesNotFound {
 
 impl FromXml for PatchBinariesNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13810,6 +14088,7 @@ pub struct PatchInstallFailed {
 
 impl FromXml for PatchInstallFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13864,6 +14143,7 @@ pub struct PatchMetadataInvalid {
 
 impl FromXml for PatchMetadataInvalid {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13915,6 +14195,7 @@ pub struct PatchMissingDependencies {
 
 impl FromXml for PatchMissingDependencies {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -13960,6 +14241,7 @@ pub struct PatchNotApplicable {
 
 impl FromXml for PatchNotApplicable {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14002,6 +14284,7 @@ pub struct PatchSuperseded {
 
 impl FromXml for PatchSuperseded {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14049,6 +14332,7 @@ pub struct PlatformConfigFault {
 
 impl FromXml for PlatformConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14097,6 +14381,7 @@ pub struct PowerOnFtSecondaryFailed {
 
 impl FromXml for PowerOnFtSecondaryFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14149,6 +14434,7 @@ pub struct PowerOnFtSecondaryTimedout {
 
 impl FromXml for PowerOnFtSecondaryTimedout {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14195,6 +14481,7 @@ pub struct ProfileUpdateFailed {
 
 impl FromXml for ProfileUpdateFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14239,6 +14526,7 @@ pub struct QuarantineModeFault {
 
 impl FromXml for QuarantineModeFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14281,6 +14569,7 @@ pub struct QuestionPending {
 
 impl FromXml for QuestionPending {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14331,6 +14620,7 @@ pub struct QuiesceDatastoreIOForHAFailed {
 
 impl FromXml for QuiesceDatastoreIOForHAFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14381,6 +14671,7 @@ pub struct RDMConversionNotSupported {
 
 impl FromXml for RDMConversionNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14421,6 +14712,7 @@ pub struct RDMNotPreserved {
 
 impl FromXml for RDMNotPreserved {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14470,6 +14762,7 @@ pub struct RDMNotSupportedOnDatastore {
 
 impl FromXml for RDMNotSupportedOnDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14531,6 +14824,7 @@ pub struct ReadOnlyDisksWithLegacyDestination {
 
 impl FromXml for ReadOnlyDisksWithLegacyDestination {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14573,6 +14867,7 @@ pub struct RebootRequired {
 
 impl FromXml for RebootRequired {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14637,6 +14932,7 @@ pub struct ReplicationDiskConfigFault {
 
 impl FromXml for ReplicationDiskConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14693,6 +14989,7 @@ pub struct ReplicationInvalidOptions {
 
 impl FromXml for ReplicationInvalidOptions {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14742,6 +15039,7 @@ pub struct ReplicationVmConfigFault {
 
 impl FromXml for ReplicationVmConfigFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14790,6 +15088,7 @@ pub struct ReplicationVmFault {
 
 impl FromXml for ReplicationVmFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14846,6 +15145,7 @@ pub struct ReplicationVmInProgressFault {
 
 impl FromXml for ReplicationVmInProgressFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14905,6 +15205,7 @@ pub struct ResourceInUse {
 
 impl FromXml for ResourceInUse {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14951,6 +15252,7 @@ pub struct ResourceNotAvailable {
 
 impl FromXml for ResourceNotAvailable {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -14995,6 +15297,7 @@ pub struct RestrictedByAdministrator {
 
 impl FromXml for RestrictedByAdministrator {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15042,6 +15345,7 @@ pub struct RollbackFailure {
 
 impl FromXml for RollbackFailure {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15086,6 +15390,7 @@ pub struct RuleViolation {
 
 impl FromXml for RuleViolation {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15142,6 +15447,7 @@ pub struct SSLVerifyFault {
 
 impl FromXml for SSLVerifyFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15186,6 +15492,7 @@ pub struct SSPIChallenge {
 
 impl FromXml for SSPIChallenge {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15226,6 +15533,7 @@ pub struct SecondaryVmAlreadyDisabled {
 
 impl FromXml for SecondaryVmAlreadyDisabled {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15266,6 +15574,7 @@ pub struct SecondaryVmAlreadyEnabled {
 
 impl FromXml for SecondaryVmAlreadyEnabled {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15306,6 +15615,7 @@ pub struct SecondaryVmAlreadyRegistered {
 
 impl FromXml for SecondaryVmAlreadyRegistered {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15346,6 +15656,7 @@ pub struct SecondaryVmNotRegistered {
 
 impl FromXml for SecondaryVmNotRegistered {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15401,6 +15712,7 @@ pub struct ShrinkDiskFault {
 
 impl FromXml for ShrinkDiskFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15461,6 +15773,7 @@ pub struct SnapshotIncompatibleDeviceInVm {
 
 impl FromXml for SnapshotIncompatibleDeviceInVm {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15522,14 +15835,15 @@ pub struct SnapshotRevertIssue {
     pub fault_message: Vec<LocalizableMessage>,
     /// `snapshotName`: `xsd:string`.
     pub snapshot_name: Option<String>,
-    /// `event`: `Event` (not generated: decoded as `Value`) (array).
-    pub event: Vec<Value>,
+    /// `event`: `Event` or a subtype (array).
+    pub event: Vec<AnyEvent>,
     /// `errors`: `xsd:boolean`; required.
     pub errors: bool,
 }
 
 impl FromXml for SnapshotRevertIssue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15574,6 +15888,7 @@ pub struct SoftRuleVioCorrectionDisallowed {
 
 impl FromXml for SoftRuleVioCorrectionDisallowed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15614,6 +15929,7 @@ pub struct SoftRuleVioCorrectionImpact {
 
 impl FromXml for SoftRuleVioCorrectionImpact {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15659,6 +15975,7 @@ pub struct SsdDiskNotAvailable {
 
 impl FromXml for SsdDiskNotAvailable {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15759,6 +16076,7 @@ pub struct StorageDrsHbrDiskNotMovable {
 
 impl FromXml for StorageDrsHbrDiskNotMovable {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15835,6 +16153,7 @@ pub struct StorageVmotionIncompatible {
 
 impl FromXml for StorageVmotionIncompatible {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15905,6 +16224,7 @@ pub struct SystemError {
 
 impl FromXml for SystemError {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15945,6 +16265,7 @@ pub struct TaskInProgress {
 
 impl FromXml for TaskInProgress {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -15989,6 +16310,7 @@ pub struct ThirdPartyLicenseAssignmentFailed {
 
 impl FromXml for ThirdPartyLicenseAssignmentFailed {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16055,6 +16377,7 @@ pub struct TooManyDisksOnLegacyHost {
 
 impl FromXml for TooManyDisksOnLegacyHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16166,6 +16489,7 @@ pub struct UnSupportedDatastoreForVFlash {
 
 impl FromXml for UnSupportedDatastoreForVFlash {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16220,6 +16544,7 @@ pub struct UncustomizableGuest {
 
 impl FromXml for UncustomizableGuest {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16268,6 +16593,7 @@ pub struct UnexpectedFault {
 
 impl FromXml for UnexpectedFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16310,6 +16636,7 @@ pub struct UnrecognizedHost {
 
 impl FromXml for UnrecognizedHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16355,6 +16682,7 @@ pub struct UnsupportedDatastore {
 
 impl FromXml for UnsupportedDatastore {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16397,6 +16725,7 @@ pub struct UnsupportedGuest {
 
 impl FromXml for UnsupportedGuest {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16440,6 +16769,7 @@ pub struct UnsupportedVimApiVersion {
 
 impl FromXml for UnsupportedVimApiVersion {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16492,6 +16822,7 @@ pub struct UserNotFound {
 
 impl FromXml for UserNotFound {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16557,6 +16888,7 @@ pub struct VAppPropertyFault {
 
 impl FromXml for VAppPropertyFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16621,6 +16953,7 @@ pub struct VFlashModuleNotSupported {
 
 impl FromXml for VFlashModuleNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16673,6 +17006,7 @@ pub struct VFlashModuleVersionIncompatible {
 
 impl FromXml for VFlashModuleVersionIncompatible {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16746,6 +17080,7 @@ pub struct VMotionInterfaceIssue {
 
 impl FromXml for VMotionInterfaceIssue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16797,6 +17132,7 @@ pub struct VMotionLinkCapacityLow {
 
 impl FromXml for VMotionLinkCapacityLow {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16850,6 +17186,7 @@ pub struct VMotionLinkDown {
 
 impl FromXml for VMotionLinkDown {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16931,6 +17268,7 @@ pub struct VirtualDiskModeNotSupported {
 
 impl FromXml for VirtualDiskModeNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -16987,6 +17325,7 @@ pub struct VirtualHardwareVersionNotSupported {
 
 impl FromXml for VirtualHardwareVersionNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17035,6 +17374,7 @@ pub struct VmAlreadyExistsInDatacenter {
 
 impl FromXml for VmAlreadyExistsInDatacenter {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17086,6 +17426,7 @@ pub struct VmConfigIncompatibleForFaultTolerance {
 
 impl FromXml for VmConfigIncompatibleForFaultTolerance {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17126,6 +17467,7 @@ pub struct VmConfigIncompatibleForRecordReplay {
 
 impl FromXml for VmConfigIncompatibleForRecordReplay {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17170,6 +17512,7 @@ pub struct VmFaultToleranceConfigIssue {
 
 impl FromXml for VmFaultToleranceConfigIssue {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17218,6 +17561,7 @@ pub struct VmFaultToleranceConfigIssueWrapper {
 
 impl FromXml for VmFaultToleranceConfigIssueWrapper {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17264,6 +17608,7 @@ pub struct VmFaultToleranceInvalidFileBacking {
 
 impl FromXml for VmFaultToleranceInvalidFileBacking {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17313,6 +17658,7 @@ pub struct VmFaultToleranceOpIssuesList {
 
 impl FromXml for VmFaultToleranceOpIssuesList {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17357,6 +17703,7 @@ pub struct VmFaultToleranceTooManyFtVcpusOnHost {
 
 impl FromXml for VmFaultToleranceTooManyFtVcpusOnHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17401,6 +17748,7 @@ pub struct VmFaultToleranceTooManyVMsOnHost {
 
 impl FromXml for VmFaultToleranceTooManyVMsOnHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17445,6 +17793,7 @@ pub struct VmHostAffinityRuleViolation {
 
 impl FromXml for VmHostAffinityRuleViolation {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17487,6 +17836,7 @@ pub struct VmLimitLicense {
 
 impl FromXml for VmLimitLicense {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17544,6 +17894,7 @@ pub struct VmSmpFaultToleranceTooManyVMsOnHost {
 
 impl FromXml for VmSmpFaultToleranceTooManyVMsOnHost {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17595,6 +17946,7 @@ pub struct VmValidateMaxDevice {
 
 impl FromXml for VmValidateMaxDevice {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17647,6 +17999,7 @@ pub struct VmWwnConflict {
 
 impl FromXml for VmWwnConflict {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17705,6 +18058,7 @@ pub struct VmfsMountFault {
 
 impl FromXml for VmfsMountFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17755,6 +18109,7 @@ pub struct VramLimitLicense {
 
 impl FromXml for VramLimitLicense {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17797,6 +18152,7 @@ pub struct VsanClusterUuidMismatch {
 
 impl FromXml for VsanClusterUuidMismatch {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17840,6 +18196,7 @@ pub struct VsanDiskFault {
 
 impl FromXml for VsanDiskFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17894,6 +18251,7 @@ pub struct VspanDestPortConflict {
 
 impl FromXml for VspanDestPortConflict {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17944,6 +18302,7 @@ pub struct VspanPortConflict {
 
 impl FromXml for VspanPortConflict {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -17994,6 +18353,7 @@ pub struct VspanPortMoveFault {
 
 impl FromXml for VspanPortMoveFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18040,6 +18400,7 @@ pub struct VspanPortPromiscChangeFault {
 
 impl FromXml for VspanPortPromiscChangeFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18080,6 +18441,7 @@ pub struct VspanPortgroupPromiscChangeFault {
 
 impl FromXml for VspanPortgroupPromiscChangeFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18120,6 +18482,7 @@ pub struct VspanPortgroupTypeChangeFault {
 
 impl FromXml for VspanPortgroupTypeChangeFault {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18162,6 +18525,7 @@ pub struct VspanPromiscuousPortNotSupported {
 
 impl FromXml for VspanPromiscuousPortNotSupported {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18206,6 +18570,7 @@ pub struct VspanSameSessionPortConflict {
 
 impl FromXml for VspanSameSessionPortConflict {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18258,6 +18623,7 @@ pub struct WillLoseHAProtection {
 
 impl FromXml for WillLoseHAProtection {
     fn from_xml<'a>(r: &mut XmlReader<'a>, _tag: &StartTag<'a>) -> Result<Self, DecodeError> {
+        r.charge_value::<Self>()?;
         let mut v = Self::default();
         while let Some(c) = r.next_child()? {
             match c.name() {
@@ -18300,6 +18666,7 @@ pub type WipeDiskFault = MethodFault;
 
 /// The type of a fault: one per `MethodFault` subtype in the schema, for ancestry tests such as "is this a `FileFault`?".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum FaultKind {
     /// `ActiveDirectoryFault`
     ActiveDirectoryFault,
@@ -21925,6 +22292,7 @@ impl FaultKind {
 ///
 /// Variants are boxed: the enum stays small, and so do the stack frames of its derived traits, which recurse through `faultCause`.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum AnyMethodFault {
     /// A `ActiveDirectoryFault`.
     ActiveDirectoryFault(Box<ActiveDirectoryFault>),

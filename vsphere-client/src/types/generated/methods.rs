@@ -43,6 +43,7 @@ impl ToXml for AddCustomFieldDefRequest {
 
 impl Method for AddCustomFieldDefRequest {
     const NAME: &'static str = "AddCustomFieldDef";
+    const RESULT_REQUIRED: bool = true;
     type Output = CustomFieldDef;
 }
 
@@ -143,6 +144,7 @@ impl ToXml for CloneVMTaskRequest {
 
 impl Method for CloneVMTaskRequest {
     const NAME: &'static str = "CloneVM_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -168,6 +170,7 @@ impl ToXml for ContinueRetrievePropertiesExRequest {
 
 impl Method for ContinueRetrievePropertiesExRequest {
     const NAME: &'static str = "ContinueRetrievePropertiesEx";
+    const RESULT_REQUIRED: bool = true;
     type Output = RetrieveResult;
 }
 
@@ -199,6 +202,7 @@ impl ToXml for CreateContainerViewRequest {
 
 impl Method for CreateContainerViewRequest {
     const NAME: &'static str = "CreateContainerView";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -227,6 +231,7 @@ impl ToXml for CreateFilterRequest {
 
 impl Method for CreateFilterRequest {
     const NAME: &'static str = "CreateFilter";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -252,6 +257,7 @@ impl ToXml for CreateFolderRequest {
 
 impl Method for CreateFolderRequest {
     const NAME: &'static str = "CreateFolder";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -277,6 +283,7 @@ impl ToXml for CreateNasDatastoreRequest {
 
 impl Method for CreateNasDatastoreRequest {
     const NAME: &'static str = "CreateNasDatastore";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -299,6 +306,7 @@ impl ToXml for CreatePropertyCollectorRequest {
 
 impl Method for CreatePropertyCollectorRequest {
     const NAME: &'static str = "CreatePropertyCollector";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -333,6 +341,7 @@ impl ToXml for CreateSnapshotTaskRequest {
 
 impl Method for CreateSnapshotTaskRequest {
     const NAME: &'static str = "CreateSnapshot_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -355,6 +364,7 @@ impl ToXml for CurrentTimeRequest {
 
 impl Method for CurrentTimeRequest {
     const NAME: &'static str = "CurrentTime";
+    const RESULT_REQUIRED: bool = true;
     type Output = Timestamp;
 }
 
@@ -443,6 +453,7 @@ impl ToXml for DestroyTaskRequest {
 
 impl Method for DestroyTaskRequest {
     const NAME: &'static str = "Destroy_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -538,6 +549,7 @@ impl ToXml for LoginRequest {
 
 impl Method for LoginRequest {
     const NAME: &'static str = "Login";
+    const RESULT_REQUIRED: bool = true;
     type Output = UserSession;
 }
 
@@ -585,6 +597,7 @@ impl ToXml for MoveIntoFolderTaskRequest {
 
 impl Method for MoveIntoFolderTaskRequest {
     const NAME: &'static str = "MoveIntoFolder_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -607,6 +620,7 @@ impl ToXml for PowerOffVMTaskRequest {
 
 impl Method for PowerOffVMTaskRequest {
     const NAME: &'static str = "PowerOffVM_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -632,7 +646,36 @@ impl ToXml for PowerOnVMTaskRequest {
 
 impl Method for PowerOnVMTaskRequest {
     const NAME: &'static str = "PowerOnVM_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
+}
+
+/// The request of `QueryEvents` on a `EventManager` (since vSphere API 2.0).
+///
+/// Returns `Event` or a subtype (array; empty when none).
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct QueryEventsRequest {
+    /// The `EventManager` to call.
+    pub this: ManagedObjectReference,
+    /// `filter`: `EventFilterSpec`; required.
+    pub filter: EventFilterSpec,
+    /// `eventViewSpec`: `EventManagerEventViewSpec` (not generated: decoded as `Value`); since vSphere API 9.0.0.0.
+    pub event_view_spec: Option<Value>,
+}
+
+impl ToXml for QueryEventsRequest {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[("xmlns", VIM25_NAMESPACE)]);
+        self.this.write_xml(w, "_this", None);
+        self.filter.write_xml(w, "filter", None);
+        self.event_view_spec.write_xml(w, "eventViewSpec", None);
+        w.end_element(tag);
+    }
+}
+
+impl Method for QueryEventsRequest {
+    const NAME: &'static str = "QueryEvents";
+    type Output = Vec<AnyEvent>;
 }
 
 /// The request of `ReconfigVM_Task` on a `VirtualMachine` (since vSphere API 2.0).
@@ -657,6 +700,7 @@ impl ToXml for ReconfigVMTaskRequest {
 
 impl Method for ReconfigVMTaskRequest {
     const NAME: &'static str = "ReconfigVM_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -694,6 +738,7 @@ impl ToXml for RegisterVMTaskRequest {
 
 impl Method for RegisterVMTaskRequest {
     const NAME: &'static str = "RegisterVM_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -722,6 +767,7 @@ impl ToXml for RemoveAllSnapshotsTaskRequest {
 
 impl Method for RemoveAllSnapshotsTaskRequest {
     const NAME: &'static str = "RemoveAllSnapshots_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -750,6 +796,7 @@ impl ToXml for RemoveSnapshotTaskRequest {
 
 impl Method for RemoveSnapshotTaskRequest {
     const NAME: &'static str = "RemoveSnapshot_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
@@ -800,6 +847,7 @@ impl ToXml for RetrieveServiceContentRequest {
 
 impl Method for RetrieveServiceContentRequest {
     const NAME: &'static str = "RetrieveServiceContent";
+    const RESULT_REQUIRED: bool = true;
     type Output = ServiceContent;
 }
 
@@ -828,6 +876,7 @@ impl ToXml for SessionIsActiveRequest {
 
 impl Method for SessionIsActiveRequest {
     const NAME: &'static str = "SessionIsActive";
+    const RESULT_REQUIRED: bool = true;
     type Output = bool;
 }
 
