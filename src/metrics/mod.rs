@@ -64,10 +64,10 @@ impl MetricsConfig {
 
     /// These settings with a relative `textfile` taken relative to `dir`.
     pub fn relative_to(mut self, dir: &Path) -> Self {
-        if let Some(path) = &mut self.textfile {
-            if path.is_relative() {
-                *path = dir.join(&*path);
-            }
+        if let Some(path) = &mut self.textfile
+            && path.is_relative()
+        {
+            *path = dir.join(&*path);
         }
         self
     }

@@ -106,12 +106,7 @@ mod tests {
     fn report(vm: &str, ok: bool) -> Report {
         let at: Timestamp = "2019-09-22T02:41:00Z".parse().unwrap();
         Report {
-            vm: vm.into(),
-            run: "1".into(),
             ok,
-            dry_run: false,
-            plan: None,
-            retention: None,
             datastore: Some("NFS_durian".into()),
             created: ok.then(|| format!("zz_{vm}-02-201909220241")),
             deleted: if ok {
@@ -121,12 +116,9 @@ mod tests {
             },
             snapshot_removed: ok,
             warnings: vec!["a look-alike VM was left alone".into()],
-            error: (!ok).then(|| ErrorReport {
-                kind: ErrorKind::Preflight,
-                message: "NFS_durian is full".into(),
-            }),
-            started: at,
+            error: (!ok).then(|| ErrorReport::new(ErrorKind::Preflight, "NFS_durian is full")),
             finished: at + jiff::SignedDuration::from_mins(4),
+            ..Report::starting(vm, "1".into(), false, at)
         }
     }
 

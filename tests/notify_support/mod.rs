@@ -237,10 +237,10 @@ impl HttpReceiver {
         let (sender, requests) = mpsc::channel();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                if let Some(request) = serve(stream, status) {
-                    if sender.send(request).is_err() {
-                        return;
-                    }
+                if let Some(request) = serve(stream, status)
+                    && sender.send(request).is_err()
+                {
+                    return;
                 }
             }
         });
