@@ -128,6 +128,18 @@ impl RetentionFlags {
     }
 }
 
+/// The bounds of a run a jobs file's `[run]` table may set.
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RunLimits {
+    /// How many VMs are backed up at the same time.
+    pub parallel: Option<NonZeroUsize>,
+    /// How many clones are made at the same time from one source host.
+    pub clones_per_host: Option<NonZeroUsize>,
+    /// How many clones are made at the same time onto one datastore.
+    pub clones_per_datastore: Option<NonZeroUsize>,
+}
+
 /// The flags of a run of several jobs, shared with `vmrotate run`.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub(super) struct RunFlags {
@@ -135,6 +147,14 @@ pub(super) struct RunFlags {
     /// `parallel`].
     #[arg(long, value_name = "N")]
     parallel: Option<NonZeroUsize>,
+    /// How many clones are made at the same time from one source host; further jobs wait
+    /// [default: 2, or the jobs file's `clones_per_host`].
+    #[arg(long, value_name = "N")]
+    clones_per_host: Option<NonZeroUsize>,
+    /// How many clones are made at the same time onto one datastore; further jobs wait
+    /// [default: 2, or the jobs file's `clones_per_datastore`].
+    #[arg(long, value_name = "N")]
+    clones_per_datastore: Option<NonZeroUsize>,
     /// Check and plan only: connect, preflight, print the plan, change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -149,13 +169,25 @@ pub(super) struct RunFlags {
 }
 
 impl RunFlags {
-    /// The library's options: `--parallel`, else `file_parallel`, else 2.
-    pub(super) fn run_options(self, file_parallel: Option<NonZeroUsize>) -> RunOptions {
+    /// The library's options: each flag, else the jobs file's setting in `file`, else the
+    /// library's default.
+    pub(super) fn run_options(self, file: RunLimits) -> RunOptions {
+        let defaults = RunOptions::default();
+        let pick = |flag: Option<NonZeroUsize>, file: Option<NonZeroUsize>, default: usize| {
+            flag.or(file).map_or(default, NonZeroUsize::get)
+        };
         RunOptions {
-            parallel: self
-                .parallel
-                .or(file_parallel)
-                .map_or(RunOptions::default().parallel, NonZeroUsize::get),
+            parallel: pick(self.parallel, file.parallel, defaults.parallel),
+            clones_per_host: pick(
+                self.clones_per_host,
+                file.clones_per_host,
+                defaults.clones_per_host,
+            ),
+            clones_per_datastore: pick(
+                self.clones_per_datastore,
+                file.clones_per_datastore,
+                defaults.clones_per_datastore,
+            ),
             dry_run: self.dry_run,
             at: self.at,
         }
@@ -174,7 +206,12 @@ pub(super) fn run(args: BackupArgs) -> Result<ExitCode, CliError> {
         job.validate()?;
     }
     let connect = args.connection.options(ConnectionTable::default())?;
-    run_jobs(&jobs, &args.run.run_options(None), args.run.json(), connect)
+    run_jobs(
+        &jobs,
+        &args.run.run_options(RunLimits::default()),
+        args.run.json(),
+        connect,
+    )
 }
 
 impl BackupArgs {

@@ -1,5 +1,6 @@
 //! [`Run`]: one VM's backup run, step by step, and its report.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use jiff::Timestamp;
@@ -11,13 +12,14 @@ use vsphere_client::types::ManagedObjectReference;
 
 use super::clone::{self, Expected};
 use super::crash::{CrashHook, Step};
+use super::fleet::Fleet;
 use super::folder::FolderTarget;
 use super::generations::{self, Selection};
 use super::inventory::{Inventory, PowerState, VmDetails};
 use super::lock::{self, Holder, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
-use super::preflight::{self, Placement};
+use super::preflight::Placement;
 use super::{RunOptions, delete, retention};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
@@ -55,6 +57,8 @@ pub(crate) struct Run<'a> {
     pub events: Events,
     pub report: Report,
     dry_run: bool,
+    /// What the run shares with the other jobs of its `backup_all`.
+    pub(super) fleet: Arc<Fleet>,
 }
 
 impl<'a> Run<'a> {
@@ -90,6 +94,7 @@ impl<'a> Run<'a> {
             events: Events::new(sink, &job.vm),
             report,
             dry_run: options.dry_run,
+            fleet: Fleet::new(options),
         }
     }
 
@@ -148,7 +153,7 @@ impl<'a> Run<'a> {
         let job = self.job;
         let (inventory, source, selection) = self.survey().await?;
         let plan = self.plan(&selection)?;
-        let placement = preflight::check(
+        let placement = self.fleet.place(
             &inventory,
             job,
             &source.details,
@@ -177,9 +182,11 @@ impl<'a> Run<'a> {
 
     /// Steps 1 and 2 and the first half of 3: read the inventory, find the source and its
     /// clones, check the lock (removing stale snapshots), and sort out the generations.
-    async fn survey(&mut self) -> Result<(Inventory, Source, Selection), Error> {
+    async fn survey(&mut self) -> Result<(Arc<Inventory>, Source, Selection), Error> {
         let job = self.job;
-        let inventory = Inventory::read(self.client)
+        let inventory = self
+            .fleet
+            .inventory(self.client)
             .await
             .map_err(|error| error.during(|| "reading the inventory".into()))?;
         let (source, candidates) = self.find(&inventory).await?;
@@ -329,6 +336,7 @@ impl<'a> Run<'a> {
             stale_after_s: lock::lifetime(job, prepared.plan.deletions().len()).as_secs(),
             version: VERSION.to_owned(),
         };
+        let _slot = self.fleet.clone_slot(&source.details, placement).await;
         let quiesce = job.quiesce && source.details.power_state == PowerState::PoweredOn;
         let snapshot = lock::take(&source.vm, &marker, quiesce, job.timeouts.snapshot)
             .await
@@ -399,6 +407,7 @@ impl<'a> Run<'a> {
                     )
                 })
             })?;
+        prepared.placement.reservation.keep();
         crash.reached(Step::AfterClone);
         clone::verify(self.client, &clone, expected, &self.id, &source.uuid)
             .await

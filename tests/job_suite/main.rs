@@ -7,6 +7,7 @@
 
 mod bad_input;
 mod crash;
+mod fleet;
 mod locking;
 mod parallel;
 mod restore;

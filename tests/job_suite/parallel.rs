@@ -124,8 +124,8 @@ async fn parallel_one_runs_one_vm_at_a_time() {
     assert_eq!(recorder.most_running, 1);
 }
 
-/// The `RetrievePropertiesEx` and `CreateContainerView` calls a dry run makes with `vms` VMs
-/// in the inventory.
+/// The `RetrievePropertiesEx` (each page counted: `ContinueRetrievePropertiesEx` too) and
+/// `CreateContainerView` calls a dry run makes with `vms` VMs in the inventory.
 async fn lookups(vms: usize) -> (usize, usize) {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("trace.xml");
@@ -148,7 +148,7 @@ async fn lookups(vms: usize) -> (usize, usize) {
             .count()
     };
     (
-        requests("RetrievePropertiesEx"),
+        requests("RetrievePropertiesEx") + requests("ContinueRetrievePropertiesEx"),
         requests("CreateContainerView"),
     )
 }

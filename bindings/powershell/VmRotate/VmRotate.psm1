@@ -753,6 +753,12 @@ function Invoke-VmrBackup {
     .PARAMETER Parallel
     How many VMs are backed up at the same time. Default: 2.
 
+    .PARAMETER ClonesPerHost
+    How many clones are made at the same time from one source host; further VMs wait. Default: 2.
+
+    .PARAMETER ClonesPerDatastore
+    How many clones are made at the same time onto one datastore; further VMs wait. Default: 2.
+
     .PARAMETER Server
     The connection to use. Default: the default connection.
 
@@ -818,6 +824,12 @@ function Invoke-VmrBackup {
         [ValidateRange(1, 64)]
         [int] $Parallel,
 
+        [ValidateRange(1, 64)]
+        [int] $ClonesPerHost,
+
+        [ValidateRange(1, 64)]
+        [int] $ClonesPerDatastore,
+
         [object] $Server
     )
     $settings = @{ datastores = $Datastore }
@@ -840,6 +852,8 @@ function Invoke-VmrBackup {
     }
     $request = @{ op = 'backup'; jobs = @($jobs) }
     if ($PSBoundParameters.ContainsKey('Parallel')) { $request.parallel = $Parallel }
+    if ($PSBoundParameters.ContainsKey('ClonesPerHost')) { $request.clones_per_host = $ClonesPerHost }
+    if ($PSBoundParameters.ContainsKey('ClonesPerDatastore')) { $request.clones_per_datastore = $ClonesPerDatastore }
 
     try {
         $connection = Resolve-VmrConnection $Server

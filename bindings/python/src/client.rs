@@ -270,7 +270,9 @@ impl Client {
         .map(Report::from)
     }
 
-    /// Backs up several VMs, `parallel` at a time; one VM's failure does not stop the others.
+    /// Backs up several VMs, `parallel` at a time, at most `clones_per_host` clones at once
+    /// from one host and `clones_per_datastore` onto one datastore (further jobs wait); one
+    /// VM's failure does not stop the others. The jobs share one reading of the inventory.
     /// Each job is a `dict` with the keys of a jobs file's `[[job]]` table (`vm` and
     /// `datastores` required; `slots`, `prefix`, `folder`, `mode`, `vm_match`, `clone_kind`,
     /// `host`, `resource_pool`, `quiesce`, `stamp_zone` (`"local"` or `"utc"`), `timeouts`,
@@ -278,12 +280,18 @@ impl Client {
     /// {"keep_daily": 7}, "zone": ...}`). `dry_run`, `at` and `on_event` as for `backup()`.
     ///
     /// Invalid jobs raise `ValueError` before anything is changed.
-    #[pyo3(signature = (jobs, *, parallel = 2, dry_run = false, at = None, on_event = None))]
+    #[pyo3(signature = (
+        jobs, *, parallel = 2, clones_per_host = 2, clones_per_datastore = 2, dry_run = false,
+        at = None, on_event = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn backup_all(
         &self,
         py: Python<'_>,
         jobs: Bound<'_, PyAny>,
         parallel: usize,
+        clones_per_host: usize,
+        clones_per_datastore: usize,
         dry_run: bool,
         at: Option<Bound<'_, PyAny>>,
         on_event: Option<Py<PyAny>>,
@@ -294,7 +302,11 @@ impl Client {
                 PyValueError::new_err(format!("job {} ({}): {error}", index + 1, job.vm))
             })?;
         }
-        let options = run_options(parallel, dry_run, at)?;
+        let options = RunOptions {
+            clones_per_host,
+            clones_per_datastore,
+            ..run_options(parallel, dry_run, at)?
+        };
         self.run_job(py, on_event, |session, sink| async move {
             vmrotate::backup_all(&session, &jobs, &options, sink).await
         })
@@ -413,5 +425,6 @@ fn run_options(
         parallel,
         dry_run,
         at: at.map(|at| from_datetime("at", &at)).transpose()?,
+        ..RunOptions::default()
     })
 }
