@@ -81,6 +81,15 @@ pub struct JobConfig {
     /// storage plus this fraction of its capacity. Default: 0.1.
     #[serde(default = "default_free_space_margin")]
     pub free_space_margin: f64,
+    /// What to do with the source's independent disks and physical-mode RDMs, which a clone
+    /// from a snapshot cannot hold: refuse the run (default), or leave them out of the clone.
+    #[serde(default)]
+    pub independent_disks: IndependentDisks,
+    /// The share of the source VM's used storage that must be free on each of its own
+    /// datastores for the snapshot to grow into while the clone runs (0.1 = 10 %).
+    /// Default: 0.1.
+    #[serde(default = "default_snapshot_room")]
+    pub snapshot_room: f64,
     /// Delete clones that are due for deletion even when powered on. Default: off (a
     /// powered-on backup is someone's restore in progress: the run stops and says so).
     #[serde(default)]
@@ -90,6 +99,19 @@ pub struct JobConfig {
     /// [`RetentionCloneName`](crate::RetentionCloneName)). Default: none, slot rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionConfig>,
+}
+
+/// What a run does with disks a clone from a snapshot cannot hold: independent disks (which
+/// snapshots do not capture, so the clone would not be point-in-time) and physical-mode RDMs
+/// (which cannot be snapshotted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndependentDisks {
+    /// Refuse the run, naming the disk.
+    #[default]
+    Refuse,
+    /// Leave them out of the clone; the report says which.
+    Skip,
 }
 
 /// How [`JobConfig::vm`] selects the VM.
@@ -246,6 +268,8 @@ impl JobConfig {
             timeouts: Timeouts::default(),
             stamp_zone: StampZone::default(),
             free_space_margin: default_free_space_margin(),
+            independent_disks: IndependentDisks::default(),
+            snapshot_room: default_snapshot_room(),
             force: false,
             retention: None,
         }
@@ -270,6 +294,12 @@ impl JobConfig {
             return Err(Error::Config(format!(
                 "free_space_margin {} must be a fraction of 0 or more (0.1 = 10 %)",
                 self.free_space_margin
+            )));
+        }
+        if !(self.snapshot_room.is_finite() && self.snapshot_room >= 0.0) {
+            return Err(Error::Config(format!(
+                "snapshot_room {} must be a fraction of 0 or more (0.1 = 10 %)",
+                self.snapshot_room
             )));
         }
         if self.checked_retention()?.is_some() {
@@ -319,6 +349,10 @@ fn default_folder() -> String {
 }
 
 fn default_free_space_margin() -> f64 {
+    0.1
+}
+
+fn default_snapshot_room() -> f64 {
     0.1
 }
 

@@ -32,7 +32,9 @@ mod restore;
 
 pub use backup::backup_all;
 pub use bytes::Bytes;
-pub use config::{CloneKind, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch};
+pub use config::{
+    CloneKind, IndependentDisks, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch,
+};
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventSink};

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use serde::de::DeserializeOwned;
 use vmrotate::rotation_core::retention::{Flavor, Rules};
 use vmrotate::{
-    CloneKind, ConnectOptions, JobConfig, Mode, RetentionConfig, RunOptions, StampZone, VmMatch,
+    CloneKind, ConnectOptions, IndependentDisks, JobConfig, Mode, RetentionConfig, RunOptions,
+    StampZone, VmMatch,
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
@@ -65,6 +66,14 @@ pub struct BackupArgs {
     /// Free space the datastore must have beyond the VM's storage, as a fraction of it.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.1)]
     free_space_margin: f64,
+    /// Free space each of the VM's own datastores must have for its snapshot to grow into
+    /// while the clone runs, as a fraction of the VM's used storage.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.1)]
+    snapshot_room: f64,
+    /// Leave independent disks and physical-mode RDMs out of the clone instead of refusing
+    /// the backup (the report names them).
+    #[arg(long)]
+    skip_independent_disks: bool,
     /// Delete clones that are due even when powered on.
     #[arg(long)]
     force: bool,
@@ -236,6 +245,10 @@ impl BackupArgs {
                     StampZone::Local
                 };
                 job.free_space_margin = self.free_space_margin;
+                job.snapshot_room = self.snapshot_room;
+                if self.skip_independent_disks {
+                    job.independent_disks = IndependentDisks::Skip;
+                }
                 job.force = self.force;
                 job.retention = self.retention.retention();
                 job

@@ -116,4 +116,23 @@ impl Run<'_> {
         self.fleet = fleet;
         self
     }
+
+    /// Checks the session's privileges on what the run touches (see
+    /// [`privileges`](preflight::privileges)); a server that cannot tell is a warning.
+    ///
+    /// # Errors
+    /// [`Error::Preflight`] naming what is missing; the calls' errors.
+    pub(super) async fn check_privileges(
+        &mut self,
+        inventory: &Inventory,
+        source: &VmDetails,
+        placement: &Placement,
+    ) -> Result<(), Error> {
+        let wanted = preflight::privileges::wanted(inventory, self.job, source, placement);
+        let warning = preflight::privileges::check(self.client, &wanted)
+            .await
+            .map_err(|error| error.during(|| "checking the backup user's privileges".into()))?;
+        self.report.warnings.extend(warning);
+        Ok(())
+    }
 }

@@ -13,15 +13,27 @@
 //! the target host, or short of room) is skipped with a warning for the next one in that
 //! order; the run fails only when none can.
 //!
+//! # Real VMs
+//!
+//! Before any of that, and before the snapshot: the new name must fit vSphere's 80
+//! characters once escaped; the source's disks must all be snapshottable, or be left out
+//! ([`disks`]); each of the source's own datastores must have room for the snapshot to grow
+//! (`snapshot_room` of its used storage); a VM in a vApp is cloned into the resource pool
+//! holding the vApp, never into the vApp.
+//!
 //! # Room
 //!
-//! A datastore has room when its free space is at least the source VM's used storage
-//! (`summary.storage.committed`) plus `free_space_margin` times the datastore's capacity:
+//! A datastore has room when its free space is at least the clone's size (the source VM's
+//! used storage, `summary.storage.committed`, plus its virtual RDMs at full size) plus `free_space_margin` times the datastore's capacity:
 //! the margin is the share of the datastore that must stay free after the clone. The free
 //! space counted is the inventory's less what the run's other clones reserved there (see
 //! [`limits`](super::limits)), and the chosen datastore's room is reserved for this clone.
 
-use vsphere_client::types::ManagedObjectReference;
+mod disks;
+pub(crate) mod privileges;
+mod source;
+
+use vsphere_client::types::{ManagedObjectReference, Value};
 
 use super::folder::FolderTarget;
 use super::inventory::{DatastoreInfo, Inventory, VmDetails, list};
@@ -49,6 +61,8 @@ pub(crate) struct Placement {
     /// Set only when the job names a host: otherwise the clone stays on the source's host.
     pub host: Option<ManagedObjectReference>,
     pub warnings: Vec<String>,
+    /// The source's devices the clone leaves out (`independent_disks = "skip"`), as read.
+    pub left_out: Vec<Value>,
     /// The new clone's room on the datastore, reserved against the run's other clones.
     pub reservation: Reservation,
 }
@@ -68,6 +82,7 @@ pub(crate) fn check(
     ledger: &mut Ledger<'_>,
 ) -> Result<Placement, Error> {
     let new_clone = plan.new_clone;
+    source::name_fits(new_clone)?;
     if inventory.has_vm_named(new_clone) {
         return Err(Error::Preflight(format!(
             "a VM named {} already exists, so the new clone cannot take that name: rename or \
@@ -104,14 +119,21 @@ pub(crate) fn check(
                     host.name
                 ))
             })?,
-        (None, None) => source.pool.clone().ok_or_else(|| {
-            Error::Preflight(format!(
-                "{} is in no resource pool (is it a template?): name a resource pool",
-                source.name
-            ))
-        })?,
+        (None, None) => source
+            .pool
+            .as_ref()
+            .map(|pool| source::clone_pool(inventory, pool))
+            .ok_or_else(|| {
+                Error::Preflight(format!(
+                    "{} is in no resource pool (is it a template?): name a resource pool",
+                    source.name
+                ))
+            })?,
     };
 
+    let disks = disks::plan(job, &source.name, &source.devices)?;
+    source::snapshot_room(inventory, job, source)?;
+    let bytes = source.committed_bytes.saturating_add(disks.rdm_bytes);
     let configured = resolve_datastores(inventory, job, &source_host.datastores)?;
     let mut hosts = vec![source_host];
     hosts.extend(target_host.filter(|host| host.moref != source_host.moref));
@@ -119,19 +141,20 @@ pub(crate) fn check(
     for index in preference(&configured, plan.deleted, plan.generations) {
         let datastore = configured[index];
         let reserved = ledger.reserved(&datastore.moref);
-        match unusable_because(datastore, &hosts, source, job.free_space_margin, reserved) {
+        match unusable_because(datastore, &hosts, bytes, job.free_space_margin, reserved) {
             None => {
-                let warnings = rejected
-                    .iter()
-                    .map(|reason| format!("{reason}; the clone goes to {} instead", datastore.name))
-                    .collect();
+                let mut warnings = disks.warnings;
+                warnings.extend(rejected.iter().map(|reason| {
+                    format!("{reason}; the clone goes to {} instead", datastore.name)
+                }));
                 return Ok(Placement {
                     datastore: datastore.clone(),
                     folder,
                     pool,
                     host: target_host.map(|host| host.moref.clone()),
                     warnings,
-                    reservation: ledger.reserve(&datastore.moref, source.committed_bytes),
+                    left_out: disks.left_out,
+                    reservation: ledger.reserve(&datastore.moref, bytes),
                 });
             }
             Some(reason) => rejected.push(reason),
@@ -207,12 +230,12 @@ fn taken_at(generation: &VmDetails) -> Option<jiff::Timestamp> {
     jiff::tz::TimeZone::UTC.to_timestamp(stamp.datetime()).ok()
 }
 
-/// Why `datastore` cannot take a clone of `source` now, with `reserved` bytes of it promised
+/// Why `datastore` cannot take a clone of `bytes` now, with `reserved` bytes of it promised
 /// to the run's other clones, or `None` if it can.
 fn unusable_because(
     datastore: &DatastoreInfo,
     hosts: &[&super::inventory::HostInfo],
-    source: &VmDetails,
+    bytes: u64,
     margin: f64,
     reserved: u64,
 ) -> Option<String> {
@@ -233,7 +256,7 @@ fn unusable_because(
     let free = u64::try_from(datastore.summary.free_space).unwrap_or(0);
     // A fraction of a capacity below 2^63 bytes: the product fits.
     let reserve = (margin * capacity as f64).ceil() as u64;
-    let needed = source.committed_bytes.saturating_add(reserve);
+    let needed = bytes.saturating_add(reserve);
     let available = free.saturating_sub(reserved);
     (available < needed).then(|| {
         let others = if reserved > 0 {
@@ -245,19 +268,19 @@ fn unusable_because(
             String::new()
         };
         format!(
-            "{name} has {} free{others}, but the clone needs {} (the VM's {} of used storage, \
-             plus free_space_margin {margin} of the datastore's {}): free space there, or \
-             lower free_space_margin",
+            "{name} has {} free{others}, but the clone needs {} (its {}, the VM's used storage \
+             and virtual RDMs at full size, plus free_space_margin {margin} of the datastore's \
+             {}): free space there, or lower free_space_margin",
             Bytes(available),
             Bytes(needed),
-            Bytes(source.committed_bytes),
+            Bytes(bytes),
             Bytes(capacity)
         )
     })
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::job::inventory::PowerState;
     use crate::job::marker::MarkerState;
@@ -277,7 +300,7 @@ mod tests {
         }
     }
 
-    fn clone_on(name: &str, datastore: &DatastoreInfo) -> VmDetails {
+    pub(super) fn clone_on(name: &str, datastore: &DatastoreInfo) -> VmDetails {
         VmDetails {
             moref: ManagedObjectReference::new("VirtualMachine", name),
             name: name.to_owned(),
@@ -292,6 +315,7 @@ mod tests {
             datastores: vec![datastore.moref.clone()],
             parent: None,
             pool: None,
+            devices: Value::Null,
         }
     }
 
@@ -341,14 +365,17 @@ mod tests {
         };
         let vm = clone_on("avocado2", &ds);
         // 10 GiB used + 10 % of 100 GiB <= 30 GiB free
-        assert_eq!(unusable_because(&ds, &[&host], &vm, 0.1, 0), None);
-        let full = unusable_because(&ds, &[&host], &vm, 0.5, 0).unwrap();
+        assert_eq!(
+            unusable_because(&ds, &[&host], vm.committed_bytes, 0.1, 0),
+            None
+        );
+        let full = unusable_because(&ds, &[&host], vm.committed_bytes, 0.5, 0).unwrap();
         assert!(
             full.contains("30.0 GiB free, but the clone needs 60.0 GiB"),
             "{full}"
         );
         // 10 GiB used + 10 % of 100 GiB > 30 GiB free - 15 GiB for the run's other clones
-        let shared = unusable_because(&ds, &[&host], &vm, 0.1, 15 << 30).unwrap();
+        let shared = unusable_because(&ds, &[&host], vm.committed_bytes, 0.1, 15 << 30).unwrap();
         assert!(
             shared.contains(
                 "15.0 GiB free once the 15.0 GiB this run's other clones take there, but the \
@@ -360,12 +387,12 @@ mod tests {
             datastores: Vec::new(),
             ..host.clone()
         };
-        let reason = unusable_because(&ds, &[&unmounted], &vm, 0.1, 0).unwrap();
+        let reason = unusable_because(&ds, &[&unmounted], vm.committed_bytes, 0.1, 0).unwrap();
         assert!(reason.contains("not mounted on host esx1"), "{reason}");
         let mut down = ds.clone();
         down.summary.accessible = false;
         assert!(
-            unusable_because(&down, &[&host], &vm, 0.1, 0)
+            unusable_because(&down, &[&host], vm.committed_bytes, 0.1, 0)
                 .unwrap()
                 .contains("not accessible")
         );

@@ -161,6 +161,8 @@ impl<'a> Run<'a> {
             &plan.deletions(),
             &selection.generations,
         )?;
+        self.check_privileges(&inventory, &source.details, &placement)
+            .await?;
         self.report.datastore = Some(placement.datastore.name.clone());
         self.report
             .warnings

@@ -10,6 +10,7 @@ mod crash;
 mod fleet;
 mod locking;
 mod parallel;
+mod real_vms;
 mod restore;
 mod retention;
 mod rotation;
