@@ -2,6 +2,7 @@
 //! shares with listing and restoring: the inventory, the markers, the lock, the folder.
 
 mod clone;
+mod consolidate;
 mod crash;
 mod delete;
 pub(crate) mod fleet;

@@ -367,6 +367,9 @@ impl<'a> Run<'a> {
                     vm: self.events.vm(),
                     snapshot: marker.snapshot_name(),
                 });
+                let snapshot_timeout = job.timeouts.snapshot;
+                self.consolidate_if_needed(&source.vm, name, snapshot_timeout)
+                    .await;
                 outcome
             }
             Err(error) => {

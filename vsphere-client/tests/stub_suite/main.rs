@@ -3,6 +3,7 @@
 //! running tasks, progress, timeouts, `/` in names).
 
 mod canned;
+mod consolidate;
 mod names;
 mod paging;
 mod stub;
