@@ -67,9 +67,12 @@ pub struct JobConfig {
     /// `safe` (default) or `compat` (exactly what the original PowerCLI script did).
     #[serde(default)]
     pub mode: Mode,
-    /// Quiesce the guest file systems (VMware Tools) when taking the snapshot. Default: off.
-    #[serde(default)]
-    pub quiesce: bool,
+    /// Whether the snapshot of a running VM quiesces its guest file systems (VMware Tools):
+    /// `off` (default), `preferred` (crash-consistent, with a warning, when quiescing fails) or
+    /// `required` (the run fails when quiescing fails). `true` and `false` mean `required` and
+    /// `off`, as before the policy existed.
+    #[serde(default, deserialize_with = "quiesce_policy")]
+    pub quiesce: Quiesce,
     /// How long each step may take.
     #[serde(default)]
     pub timeouts: Timeouts,
@@ -99,6 +102,51 @@ pub struct JobConfig {
     /// [`RetentionCloneName`](crate::RetentionCloneName)). Default: none, slot rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionConfig>,
+}
+
+/// Whether the snapshot of a running VM quiesces its guest file systems; see
+/// [`JobConfig::quiesce`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quiesce {
+    /// A crash-consistent snapshot, as if the power were cut.
+    #[default]
+    Off,
+    /// Quiesced, or crash-consistent with a warning when quiescing fails (no VMware Tools, a
+    /// VSS writer failing).
+    Preferred,
+    /// Quiesced, or the run fails.
+    Required,
+}
+
+impl From<bool> for Quiesce {
+    /// `true` is [`Quiesce::Required`] (what `quiesce = true` always meant), `false`
+    /// [`Quiesce::Off`].
+    fn from(quiesce: bool) -> Self {
+        if quiesce {
+            Quiesce::Required
+        } else {
+            Quiesce::Off
+        }
+    }
+}
+
+/// A [`Quiesce`] policy written as its name or, as before policies, a boolean.
+fn quiesce_policy<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Quiesce, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Flag(bool),
+        Policy(Quiesce),
+    }
+    Ok(
+        match Written::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom("quiesce must be \"off\", \"preferred\" or \"required\"")
+        })? {
+            Written::Flag(flag) => Quiesce::from(flag),
+            Written::Policy(policy) => policy,
+        },
+    )
 }
 
 /// What a run does with disks a clone from a snapshot cannot hold: independent disks (which
@@ -264,7 +312,7 @@ impl JobConfig {
             host: None,
             resource_pool: None,
             mode: Mode::default(),
-            quiesce: false,
+            quiesce: Quiesce::Off,
             timeouts: Timeouts::default(),
             stamp_zone: StampZone::default(),
             free_space_margin: default_free_space_margin(),
@@ -391,6 +439,22 @@ mod tests {
         assert_eq!(job.clone_kind, CloneKind::Full);
         assert_eq!(job.stamp_zone, StampZone::Local);
         job.validate().unwrap();
+    }
+
+    #[test]
+    fn quiesce_is_a_policy_or_the_old_boolean() {
+        let read = |value: &str| {
+            serde_json::from_str::<JobConfig>(&format!(
+                r#"{{"vm": "a", "datastores": ["d"], "quiesce": {value}}}"#
+            ))
+            .map(|job| job.quiesce)
+        };
+        assert_eq!(read("\"preferred\"").unwrap(), Quiesce::Preferred);
+        assert_eq!(read("\"off\"").unwrap(), Quiesce::Off);
+        assert_eq!(read("true").unwrap(), Quiesce::Required);
+        assert_eq!(read("false").unwrap(), Quiesce::Off);
+        let wrong = read("\"always\"").unwrap_err().to_string();
+        assert!(wrong.contains("\"preferred\""), "{wrong}");
     }
 
     #[test]

@@ -33,7 +33,8 @@ mod restore;
 pub use backup::backup_all;
 pub use bytes::Bytes;
 pub use config::{
-    CloneKind, IndependentDisks, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch,
+    CloneKind, IndependentDisks, JobConfig, Mode, Quiesce, RetentionConfig, StampZone, Timeouts,
+    VmMatch,
 };
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};

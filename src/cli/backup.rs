@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use serde::de::DeserializeOwned;
 use vmrotate::rotation_core::retention::{Flavor, Rules};
 use vmrotate::{
-    CloneKind, ConnectOptions, IndependentDisks, JobConfig, Mode, RetentionConfig, RunOptions,
-    StampZone, VmMatch,
+    CloneKind, ConnectOptions, IndependentDisks, JobConfig, Mode, Quiesce, RetentionConfig,
+    RunOptions, StampZone, VmMatch,
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
@@ -57,9 +57,12 @@ pub struct BackupArgs {
     /// The resource pool for the clones [default: the source VM's pool].
     #[arg(long)]
     resource_pool: Option<String>,
-    /// Quiesce the guest file systems (needs VMware Tools) when taking the snapshot.
-    #[arg(long)]
-    quiesce: bool,
+    /// Quiesce the guest file systems (needs VMware Tools) when taking the snapshot of a
+    /// running VM: `preferred` falls back to a crash-consistent snapshot with a warning,
+    /// `required` (the flag alone) fails the backup instead.
+    #[arg(long, value_name = "POLICY", default_value = "off", num_args = 0..=1,
+          default_missing_value = "required", value_parser = serde_enum::<Quiesce>)]
+    quiesce: Quiesce,
     /// Stamp clone names in UTC instead of local time.
     #[arg(long)]
     utc: bool,

@@ -14,6 +14,7 @@ pub(crate) mod lock;
 pub(crate) mod marker;
 mod plan;
 mod preflight;
+mod quiesce;
 mod retention;
 mod retention_name;
 pub(crate) mod run;

@@ -15,7 +15,7 @@ use super::crash::{CrashHook, Step};
 use super::fleet::Fleet;
 use super::folder::FolderTarget;
 use super::generations::{self, Selection};
-use super::inventory::{Inventory, PowerState, VmDetails};
+use super::inventory::{Inventory, VmDetails};
 use super::lock::{self, Holder, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
@@ -339,8 +339,8 @@ impl<'a> Run<'a> {
             version: VERSION.to_owned(),
         };
         let _slot = self.fleet.clone_slot(&source.details, placement).await;
-        let quiesce = job.quiesce && source.details.power_state == PowerState::PoweredOn;
-        let snapshot = lock::take(&source.vm, &marker, quiesce, job.timeouts.snapshot)
+        let snapshot = self
+            .take_snapshot(source, &marker)
             .await
             .map_err(|error| error.during(|| format!("taking the snapshot of {name}")))?;
         self.events.emit(Event::SnapshotCreated {

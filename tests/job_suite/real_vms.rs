@@ -73,3 +73,29 @@ async fn privileges_are_checked_once_per_run_on_what_it_touches() {
         assert!(checks[0].contains(wanted), "{wanted} in {}", checks[0]);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn preferred_and_required_quiesce_a_running_vm_and_off_does_not() {
+    for (policy, quiesced) in [
+        (vmrotate::Quiesce::Off, "<quiesce>false</quiesce>"),
+        (vmrotate::Quiesce::Preferred, "<quiesce>true</quiesce>"),
+        (vmrotate::Quiesce::Required, "<quiesce>true</quiesce>"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let trace = dir.path().join("trace.xml");
+        let simulator = start(simulator().trace_file(&trace));
+        let client = login(&simulator).await;
+        let mut job = job(3);
+        job.quiesce = policy;
+        let report = backup_ok(&client, &job, 1).await;
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+        drop(simulator);
+        let trace = std::fs::read_to_string(&trace).unwrap();
+        let snapshots: Vec<&str> = trace
+            .split("Request: ")
+            .filter(|exchange| exchange.contains("<CreateSnapshot_Task"))
+            .collect();
+        assert_eq!(snapshots.len(), 1, "{policy:?}");
+        assert!(snapshots[0].contains(quiesced), "{policy:?}: {}", snapshots[0]);
+    }
+}

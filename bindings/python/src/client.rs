@@ -214,7 +214,7 @@ impl Client {
         job.clone_kind = choice("clone_kind", clone_kind)?;
         job.host = host;
         job.resource_pool = resource_pool;
-        job.quiesce = quiesce;
+        job.quiesce = quiesce.into();
         job.stamp_zone = if utc {
             vmrotate::StampZone::Utc
         } else {
