@@ -96,6 +96,10 @@ async fn preferred_and_required_quiesce_a_running_vm_and_off_does_not() {
             .filter(|exchange| exchange.contains("<CreateSnapshot_Task"))
             .collect();
         assert_eq!(snapshots.len(), 1, "{policy:?}");
-        assert!(snapshots[0].contains(quiesced), "{policy:?}: {}", snapshots[0]);
+        assert!(
+            snapshots[0].contains(quiesced),
+            "{policy:?}: {}",
+            snapshots[0]
+        );
     }
 }
