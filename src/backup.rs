@@ -9,12 +9,18 @@ use vsphere_client::Client;
 use crate::config::JobConfig;
 use crate::error::ErrorKind;
 use crate::events::EventSink;
-use crate::job::{RunOptions, backup};
+use crate::job::RunOptions;
+use crate::job::fleet::{self, Fleet};
 use crate::report::{ErrorReport, Report, RunReport};
 
-/// Backs up the VMs of `jobs`, at most [`RunOptions::parallel`] at a time, each as [`backup`]
-/// does. One VM's failure does not stop the others; the [`RunReport`] has one report per job,
-/// in the order given, and is ok only when all are.
+/// Backs up the VMs of `jobs`, at most [`RunOptions::parallel`] at a time, each as
+/// [`backup`](crate::backup) does. One VM's failure does not stop the others; the
+/// [`RunReport`] has one report per job, in the order given, and is ok only when all are.
+///
+/// The jobs share one reading of the inventory (each re-reads only its own VM and clones),
+/// and clones wait for their turn beyond [`RunOptions::clones_per_host`] from one host and
+/// [`RunOptions::clones_per_datastore`] onto one datastore; the room check counts every
+/// clone of the run on a datastore (see `docs/backup-job.md`, "Many VMs").
 ///
 /// Needs a Tokio runtime (each job runs as a task on it).
 ///
@@ -37,14 +43,18 @@ pub async fn backup_all(
     events: Option<EventSink>,
 ) -> RunReport {
     let slots = Arc::new(Semaphore::new(options.parallel.max(1)));
+    let shared = Fleet::new(options);
     let mut tasks = JoinSet::new();
     for (index, job) in jobs.iter().enumerate() {
         let (client, job, options) = (client.clone(), job.clone(), options.clone());
-        let (slots, events) = (Arc::clone(&slots), events.clone());
+        let (slots, events, shared) = (Arc::clone(&slots), events.clone(), Arc::clone(&shared));
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _slot = slots.acquire_owned().await;
-            (index, backup(&client, &job, &options, events).await)
+            (
+                index,
+                fleet::backup(shared, &client, &job, &options, events).await,
+            )
         });
     }
     let mut reports: Vec<Option<Report>> = vec![None; jobs.len()];

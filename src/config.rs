@@ -67,9 +67,12 @@ pub struct JobConfig {
     /// `safe` (default) or `compat` (exactly what the original PowerCLI script did).
     #[serde(default)]
     pub mode: Mode,
-    /// Quiesce the guest file systems (VMware Tools) when taking the snapshot. Default: off.
-    #[serde(default)]
-    pub quiesce: bool,
+    /// Whether the snapshot of a running VM quiesces its guest file systems (VMware Tools):
+    /// `off` (default), `preferred` (crash-consistent, with a warning, when quiescing fails) or
+    /// `required` (the run fails when quiescing fails). `true` and `false` mean `required` and
+    /// `off`, as before the policy existed.
+    #[serde(default, deserialize_with = "quiesce_policy")]
+    pub quiesce: Quiesce,
     /// How long each step may take.
     #[serde(default)]
     pub timeouts: Timeouts,
@@ -81,6 +84,15 @@ pub struct JobConfig {
     /// storage plus this fraction of its capacity. Default: 0.1.
     #[serde(default = "default_free_space_margin")]
     pub free_space_margin: f64,
+    /// What to do with the source's independent disks and physical-mode RDMs, which a clone
+    /// from a snapshot cannot hold: refuse the run (default), or leave them out of the clone.
+    #[serde(default)]
+    pub independent_disks: IndependentDisks,
+    /// The share of the source VM's used storage that must be free on each of its own
+    /// datastores for the snapshot to grow into while the clone runs (0.1 = 10 %).
+    /// Default: 0.1.
+    #[serde(default = "default_snapshot_room")]
+    pub snapshot_room: f64,
     /// Delete clones that are due for deletion even when powered on. Default: off (a
     /// powered-on backup is someone's restore in progress: the run stops and says so).
     #[serde(default)]
@@ -90,6 +102,64 @@ pub struct JobConfig {
     /// [`RetentionCloneName`](crate::RetentionCloneName)). Default: none, slot rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionConfig>,
+}
+
+/// Whether the snapshot of a running VM quiesces its guest file systems; see
+/// [`JobConfig::quiesce`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quiesce {
+    /// A crash-consistent snapshot, as if the power were cut.
+    #[default]
+    Off,
+    /// Quiesced, or crash-consistent with a warning when quiescing fails (no VMware Tools, a
+    /// VSS writer failing).
+    Preferred,
+    /// Quiesced, or the run fails.
+    Required,
+}
+
+impl From<bool> for Quiesce {
+    /// `true` is [`Quiesce::Required`] (what `quiesce = true` always meant), `false`
+    /// [`Quiesce::Off`].
+    fn from(quiesce: bool) -> Self {
+        if quiesce {
+            Quiesce::Required
+        } else {
+            Quiesce::Off
+        }
+    }
+}
+
+/// A [`Quiesce`] policy written as its name or, as before policies, a boolean.
+fn quiesce_policy<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Quiesce, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Flag(bool),
+        Policy(Quiesce),
+    }
+    Ok(
+        match Written::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom("quiesce must be \"off\", \"preferred\" or \"required\"")
+        })? {
+            Written::Flag(flag) => Quiesce::from(flag),
+            Written::Policy(policy) => policy,
+        },
+    )
+}
+
+/// What a run does with disks a clone from a snapshot cannot hold: independent disks (which
+/// snapshots do not capture, so the clone would not be point-in-time) and physical-mode RDMs
+/// (which cannot be snapshotted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndependentDisks {
+    /// Refuse the run, naming the disk.
+    #[default]
+    Refuse,
+    /// Leave them out of the clone; the report says which.
+    Skip,
 }
 
 /// How [`JobConfig::vm`] selects the VM.
@@ -254,10 +324,12 @@ impl JobConfig {
             host: None,
             resource_pool: None,
             mode: Mode::default(),
-            quiesce: false,
+            quiesce: Quiesce::Off,
             timeouts: Timeouts::default(),
             stamp_zone: StampZone::default(),
             free_space_margin: default_free_space_margin(),
+            independent_disks: IndependentDisks::default(),
+            snapshot_room: default_snapshot_room(),
             force: false,
             retention: None,
         }
@@ -282,6 +354,12 @@ impl JobConfig {
             return Err(Error::Config(format!(
                 "free_space_margin {} must be a fraction of 0 or more (0.1 = 10 %)",
                 self.free_space_margin
+            )));
+        }
+        if !(self.snapshot_room.is_finite() && self.snapshot_room >= 0.0) {
+            return Err(Error::Config(format!(
+                "snapshot_room {} must be a fraction of 0 or more (0.1 = 10 %)",
+                self.snapshot_room
             )));
         }
         if self.checked_retention()?.is_some() {
@@ -403,6 +481,10 @@ fn default_free_space_margin() -> f64 {
     0.1
 }
 
+fn default_snapshot_room() -> f64 {
+    0.1
+}
+
 /// Durations written as `"90s"`, `"30m"`, `"2h"`, `"1h 30m"` or ISO 8601 (`"PT2H"`).
 pub(crate) mod friendly_duration {
     use std::time::Duration;
@@ -471,6 +553,22 @@ mod tests {
             cli,
             "no backup datastore for x: set --datastore (e.g. NFS_durian)"
         );
+    }
+
+    #[test]
+    fn quiesce_is_a_policy_or_the_old_boolean() {
+        let read = |value: &str| {
+            serde_json::from_str::<JobConfig>(&format!(
+                r#"{{"vm": "a", "datastores": ["d"], "quiesce": {value}}}"#
+            ))
+            .map(|job| job.quiesce)
+        };
+        assert_eq!(read("\"preferred\"").unwrap(), Quiesce::Preferred);
+        assert_eq!(read("\"off\"").unwrap(), Quiesce::Off);
+        assert_eq!(read("true").unwrap(), Quiesce::Required);
+        assert_eq!(read("false").unwrap(), Quiesce::Off);
+        let wrong = read("\"always\"").unwrap_err().to_string();
+        assert!(wrong.contains("\"preferred\""), "{wrong}");
     }
 
     #[test]

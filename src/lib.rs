@@ -37,8 +37,9 @@ mod stop;
 pub use backup::backup_all;
 pub use bytes::Bytes;
 pub use config::{
-    CloneKind, DEFAULT_PREFIX, DEFAULT_SLOTS, JobConfig, Mode, RetentionConfig, SETTINGS,
-    StampZone, Timeouts, VmMatch, default_stamp, spell_settings, validate_jobs,
+    CloneKind, DEFAULT_PREFIX, DEFAULT_SLOTS, IndependentDisks, JobConfig, Mode, Quiesce,
+    RetentionConfig, SETTINGS, StampZone, Timeouts, VmMatch, default_stamp, spell_settings,
+    validate_jobs,
 };
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};

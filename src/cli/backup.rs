@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use serde::de::DeserializeOwned;
 use vmrotate::rotation_core::retention::{Flavor, Rules};
 use vmrotate::{
-    CloneKind, ConnectOptions, JobConfig, Mode, RetentionConfig, RunOptions, StampZone, VmMatch,
+    CloneKind, ConnectOptions, IndependentDisks, JobConfig, Mode, Quiesce, RetentionConfig,
+    RunOptions, StampZone, VmMatch,
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
@@ -58,15 +59,26 @@ pub struct BackupArgs {
     /// The resource pool for the clones [default: the source VM's pool].
     #[arg(long)]
     resource_pool: Option<String>,
-    /// Quiesce the guest file systems (needs VMware Tools) when taking the snapshot.
-    #[arg(long)]
-    quiesce: bool,
+    /// Quiesce the guest file systems (needs VMware Tools) when taking the snapshot of a
+    /// running VM: `preferred` falls back to a crash-consistent snapshot with a warning,
+    /// `required` (the flag alone) fails the backup instead.
+    #[arg(long, value_name = "POLICY", default_value = "off", num_args = 0..=1,
+          default_missing_value = "required", value_parser = serde_enum::<Quiesce>)]
+    quiesce: Quiesce,
     /// Stamp clone names in UTC instead of local time.
     #[arg(long)]
     utc: bool,
     /// Free space the datastore must have beyond the VM's storage, as a fraction of it.
     #[arg(long, value_name = "FRACTION", default_value_t = 0.1)]
     free_space_margin: f64,
+    /// Free space each of the VM's own datastores must have for its snapshot to grow into
+    /// while the clone runs, as a fraction of the VM's used storage.
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.1)]
+    snapshot_room: f64,
+    /// Leave independent disks and physical-mode RDMs out of the clone instead of refusing
+    /// the backup (the report names them).
+    #[arg(long)]
+    skip_independent_disks: bool,
     /// Delete clones that are due even when powered on.
     #[arg(long)]
     force: bool,
@@ -134,6 +146,18 @@ impl RetentionFlags {
     }
 }
 
+/// The bounds of a run a jobs file's `[run]` table may set.
+#[derive(Debug, Default, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RunLimits {
+    /// How many VMs are backed up at the same time.
+    pub parallel: Option<NonZeroUsize>,
+    /// How many clones are made at the same time from one source host.
+    pub clones_per_host: Option<NonZeroUsize>,
+    /// How many clones are made at the same time onto one datastore.
+    pub clones_per_datastore: Option<NonZeroUsize>,
+}
+
 /// The flags of a run of several jobs, shared with `vmrotate run`.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub(super) struct RunFlags {
@@ -141,6 +165,14 @@ pub(super) struct RunFlags {
     /// `parallel`].
     #[arg(long, value_name = "N")]
     parallel: Option<NonZeroUsize>,
+    /// How many clones are made at the same time from one source host; further jobs wait
+    /// [default: 2, or the jobs file's `clones_per_host`].
+    #[arg(long, value_name = "N")]
+    clones_per_host: Option<NonZeroUsize>,
+    /// How many clones are made at the same time onto one datastore; further jobs wait
+    /// [default: 2, or the jobs file's `clones_per_datastore`].
+    #[arg(long, value_name = "N")]
+    clones_per_datastore: Option<NonZeroUsize>,
     /// Check and plan only: connect, preflight, print the plan, change nothing.
     #[arg(long)]
     dry_run: bool,
@@ -155,13 +187,25 @@ pub(super) struct RunFlags {
 }
 
 impl RunFlags {
-    /// The library's options: `--parallel`, else `file_parallel`, else 2.
-    pub(super) fn run_options(self, file_parallel: Option<NonZeroUsize>) -> RunOptions {
+    /// The library's options: each flag, else the jobs file's setting in `file`, else the
+    /// library's default.
+    pub(super) fn run_options(self, file: RunLimits) -> RunOptions {
+        let defaults = RunOptions::default();
+        let pick = |flag: Option<NonZeroUsize>, file: Option<NonZeroUsize>, default: usize| {
+            flag.or(file).map_or(default, NonZeroUsize::get)
+        };
         RunOptions {
-            parallel: self
-                .parallel
-                .or(file_parallel)
-                .map_or(RunOptions::default().parallel, NonZeroUsize::get),
+            parallel: pick(self.parallel, file.parallel, defaults.parallel),
+            clones_per_host: pick(
+                self.clones_per_host,
+                file.clones_per_host,
+                defaults.clones_per_host,
+            ),
+            clones_per_datastore: pick(
+                self.clones_per_datastore,
+                file.clones_per_datastore,
+                defaults.clones_per_datastore,
+            ),
             dry_run: self.dry_run,
             at: self.at,
             stop: vmrotate::Stop::new(),
@@ -187,7 +231,7 @@ pub(super) fn run(args: BackupArgs) -> Result<ExitCode, CliError> {
     let connect = args.connection.options(ConnectionTable::default())?;
     run_jobs(
         &jobs,
-        &args.run.run_options(None),
+        &args.run.run_options(RunLimits::default()),
         args.run.json(),
         connect,
         &tables,
@@ -216,6 +260,10 @@ impl BackupArgs {
                     StampZone::Local
                 };
                 job.free_space_margin = self.free_space_margin;
+                job.snapshot_room = self.snapshot_room;
+                if self.skip_independent_disks {
+                    job.independent_disks = IndependentDisks::Skip;
+                }
                 job.force = self.force;
                 job.retention = self.retention.retention();
                 job

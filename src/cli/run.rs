@@ -1,11 +1,11 @@
 //! `vmrotate run --config jobs.toml`: the jobs of a file, for schedulers.
 //!
 //! The file has an optional `[connection]` table (the connection flags' settings, which the
-//! flags and `VMROTATE_*` variables override), an optional `[run]` table (`parallel`), optional
-//! `[notify]` and `[metrics]` tables (see `docs/scheduling.md`), and one `[[job]]` table per VM,
-//! each a [`JobConfig`]. `examples/jobs.toml` shows every setting.
+//! flags and `VMROTATE_*` variables override), an optional `[run]` table (`parallel`,
+//! `clones_per_host`, `clones_per_datastore`), optional `[notify]` and `[metrics]` tables (see
+//! `docs/scheduling.md`), and one `[[job]]` table per VM, each a [`JobConfig`].
+//! `examples/jobs.toml` shows every setting.
 
-use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,7 +16,7 @@ use vmrotate::metrics::MetricsConfig;
 use vmrotate::notify::NotifyConfig;
 
 use super::CliError;
-use super::backup::{self, RunFlags};
+use super::backup::{self, RunFlags, RunLimits};
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::notify::NotifyTables;
 
@@ -41,7 +41,7 @@ struct JobsFile {
     #[serde(default)]
     connection: ConnectionTable,
     #[serde(default)]
-    run: RunTable,
+    run: RunLimits,
     #[serde(default)]
     job: Vec<JobConfig>,
     /// The `[notify]` table: e-mail and webhook.
@@ -52,18 +52,10 @@ struct JobsFile {
     metrics: Option<MetricsConfig>,
 }
 
-/// The `[run]` table.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RunTable {
-    /// How many VMs are backed up at the same time.
-    parallel: Option<NonZeroUsize>,
-}
-
 /// Reads the jobs file of `args` and runs its jobs.
 pub(super) fn run(args: RunArgs) -> Result<ExitCode, CliError> {
     let file = read(&args.config)?;
-    let options = args.run.run_options(file.run.parallel);
+    let options = args.run.run_options(file.run);
     let dir = args.config.parent().unwrap_or(Path::new("."));
     let connect = args.connection.options(file.connection.relative_to(dir))?;
     let tables = NotifyTables {
@@ -122,6 +114,7 @@ mod tests {
         let file = parse(text).unwrap();
         assert!(file.job.len() >= 2);
         assert!(file.job.iter().all(|job| !job.datastores.is_empty()));
+        assert_eq!(file.run.clones_per_datastore.map(|n| n.get()), Some(2));
     }
 
     #[test]
@@ -141,5 +134,7 @@ mod tests {
         assert!(empty.contains("[[job]]"), "{empty}");
         let zero = parse("[run]\nparallel = 0\n").unwrap_err();
         assert!(zero.starts_with("line 2: "), "{zero}");
+        let limits = parse("[run]\nclones_per_datastore = 0\n").unwrap_err();
+        assert!(limits.starts_with("line 2: "), "{limits}");
     }
 }

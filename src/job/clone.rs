@@ -90,6 +90,9 @@ pub(super) async fn make(
     for (key, value) in marker.entries() {
         spec = spec.extra_config(key, &value);
     }
+    for device in &placement.left_out {
+        spec = spec.remove_device(device.clone());
+    }
     let folder = vsphere_client::object::Folder::new(client.clone(), expected.folder.clone());
     let task = prepared
         .source

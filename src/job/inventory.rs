@@ -13,7 +13,7 @@ use serde::Serialize;
 use vsphere_client::Client;
 use vsphere_client::property::{ObjectProps, ViewQuery, retrieve_objects};
 use vsphere_client::types::{
-    AnyOptionValue, DatastoreSummary, ManagedObjectReference, VirtualMachineConnectionState,
+    AnyOptionValue, DatastoreSummary, ManagedObjectReference, Value, VirtualMachineConnectionState,
     VirtualMachinePowerState, VirtualMachineSnapshotInfo,
 };
 
@@ -22,7 +22,7 @@ use crate::config::VmMatch;
 use crate::error::Error;
 
 /// The properties of a VM that runs, lists and restores look at.
-const VM_DETAILS: [&str; 12] = [
+const VM_DETAILS: [&str; 13] = [
     "name",
     "config.instanceUuid",
     "config.extraConfig",
@@ -35,6 +35,7 @@ const VM_DETAILS: [&str; 12] = [
     "datastore",
     "parent",
     "resourcePool",
+    "config.hardware.device",
 ];
 
 /// A managed entity and its name.
@@ -138,6 +139,8 @@ pub(crate) struct VmDetails {
     pub datastores: Vec<ManagedObjectReference>,
     pub parent: Option<ManagedObjectReference>,
     pub pool: Option<ManagedObjectReference>,
+    /// `config.hardware.device`, untyped: the preflight looks at the disks' backings.
+    pub devices: Value,
 }
 
 impl VmDetails {
@@ -163,6 +166,7 @@ impl VmDetails {
             datastores: props.get("datastore")?.unwrap_or_default(),
             parent: props.get("parent")?,
             pool: props.get("resourcePool")?,
+            devices: props.get("config.hardware.device")?.unwrap_or_default(),
         })
     }
 

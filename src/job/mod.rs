@@ -2,16 +2,20 @@
 //! shares with listing and restoring: the inventory, the markers, the lock, the folder.
 
 mod clone;
+mod consolidate;
 pub(crate) mod crash;
 mod delete;
+pub(crate) mod fleet;
 pub(crate) mod folder;
 pub(crate) mod generations;
 mod holder;
 pub(crate) mod inventory;
+mod limits;
 pub(crate) mod lock;
 pub(crate) mod marker;
 mod plan;
 mod preflight;
+mod quiesce;
 mod retention;
 mod retention_name;
 pub(crate) mod run;
@@ -46,6 +50,12 @@ pub struct RunOptions {
     /// How many VMs [`backup_all`](crate::backup_all) backs up at the same time (at least 1).
     /// Default: 2.
     pub parallel: usize,
+    /// How many clones [`backup_all`](crate::backup_all) makes at the same time from one
+    /// source host (at least 1; jobs beyond it wait). Default: 2.
+    pub clones_per_host: usize,
+    /// How many clones [`backup_all`](crate::backup_all) makes at the same time onto one
+    /// datastore (at least 1; jobs beyond it wait). Default: 2.
+    pub clones_per_datastore: usize,
     /// Plan and check only; change nothing anywhere. Default: off.
     pub dry_run: bool,
     /// The time the run counts as taken at: the stamp in the clone's name (in the job's
@@ -61,6 +71,8 @@ impl Default for RunOptions {
     fn default() -> Self {
         Self {
             parallel: 2,
+            clones_per_host: 2,
+            clones_per_datastore: 2,
             dry_run: false,
             at: None,
             stop: Stop::new(),

@@ -13,22 +13,47 @@
 //! the target host, or short of room) is skipped with a warning for the next one in that
 //! order; the run fails only when none can.
 //!
+//! # Real VMs
+//!
+//! Before any of that, and before the snapshot: the new name must fit vSphere's 80
+//! characters once escaped; the source's disks must all be snapshottable, or be left out
+//! ([`disks`]); each of the source's own datastores must have room for the snapshot to grow
+//! (`snapshot_room` of its used storage); a VM in a vApp is cloned into the resource pool
+//! holding the vApp, never into the vApp.
+//!
 //! # Room
 //!
-//! A datastore has room when its free space is at least the source VM's used storage
-//! (`summary.storage.committed`) plus `free_space_margin` times the datastore's capacity:
-//! the margin is the share of the datastore that must stay free after the clone.
+//! A datastore has room when its free space is at least the clone's size (the source VM's
+//! used storage, `summary.storage.committed`, plus its virtual RDMs at full size) plus `free_space_margin` times the datastore's capacity:
+//! the margin is the share of the datastore that must stay free after the clone. The free
+//! space counted is the inventory's less what the run's other clones reserved there (see
+//! [`limits`](super::limits)), and the chosen datastore's room is reserved for this clone.
 
-use vsphere_client::types::ManagedObjectReference;
+mod disks;
+pub(crate) mod privileges;
+mod source;
+
+use vsphere_client::types::{ManagedObjectReference, Value};
 
 use super::folder::FolderTarget;
 use super::inventory::{DatastoreInfo, Inventory, VmDetails, list};
+use super::limits::{Ledger, Reservation};
 use crate::bytes::Bytes;
 use crate::config::JobConfig;
 use crate::error::Error;
 
+/// What the plan of a run makes and deletes, as the placement needs it.
+pub(crate) struct Plan<'a> {
+    /// The new clone's name.
+    pub new_clone: &'a str,
+    /// The names the run deletes after the clone.
+    pub deleted: &'a [&'a str],
+    /// The source's generations the plan was made from.
+    pub generations: &'a [VmDetails],
+}
+
 /// Where the new clone goes.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Placement {
     pub datastore: DatastoreInfo,
     pub folder: FolderTarget,
@@ -36,10 +61,14 @@ pub(crate) struct Placement {
     /// Set only when the job names a host: otherwise the clone stays on the source's host.
     pub host: Option<ManagedObjectReference>,
     pub warnings: Vec<String>,
+    /// The source's devices the clone leaves out (`independent_disks = "skip"`), as read.
+    pub left_out: Vec<Value>,
+    /// The new clone's room on the datastore, reserved against the run's other clones.
+    pub reservation: Reservation,
 }
 
-/// Checks that a run can make the clone `new_clone` and places it, with `deleted` (the names
-/// the run deletes afterwards) left out of the datastore choice.
+/// Checks that a run can make the clone `plan.new_clone` and places it, with `plan.deleted`
+/// left out of the datastore choice, counting and making reservations in `ledger`.
 ///
 /// # Errors
 /// [`Error::Preflight`] when the name is taken, no datastore can take the clone or the VM's
@@ -49,10 +78,11 @@ pub(crate) fn check(
     inventory: &Inventory,
     job: &JobConfig,
     source: &VmDetails,
-    new_clone: &str,
-    deleted: &[&str],
-    generations: &[VmDetails],
+    plan: Plan<'_>,
+    ledger: &mut Ledger<'_>,
 ) -> Result<Placement, Error> {
+    let new_clone = plan.new_clone;
+    source::name_fits(new_clone)?;
     if inventory.has_vm_named(new_clone) {
         return Err(Error::Preflight(format!(
             "a VM named {} already exists, so the new clone cannot take that name: rename or \
@@ -89,32 +119,42 @@ pub(crate) fn check(
                     host.name
                 ))
             })?,
-        (None, None) => source.pool.clone().ok_or_else(|| {
-            Error::Preflight(format!(
-                "{} is in no resource pool (is it a template?): name a resource pool",
-                source.name
-            ))
-        })?,
+        (None, None) => source
+            .pool
+            .as_ref()
+            .map(|pool| source::clone_pool(inventory, pool))
+            .ok_or_else(|| {
+                Error::Preflight(format!(
+                    "{} is in no resource pool (is it a template?): name a resource pool",
+                    source.name
+                ))
+            })?,
     };
 
+    let disks = disks::plan(job, &source.name, &source.devices)?;
+    source::snapshot_room(inventory, job, source)?;
+    let bytes = source.committed_bytes.saturating_add(disks.rdm_bytes);
     let configured = resolve_datastores(inventory, job, &source_host.datastores)?;
     let mut hosts = vec![source_host];
     hosts.extend(target_host.filter(|host| host.moref != source_host.moref));
     let mut rejected = Vec::new();
-    for index in preference(&configured, deleted, generations) {
+    for index in preference(&configured, plan.deleted, plan.generations) {
         let datastore = configured[index];
-        match unusable_because(datastore, &hosts, source, job.free_space_margin) {
+        let reserved = ledger.reserved(&datastore.moref);
+        match unusable_because(datastore, &hosts, bytes, job.free_space_margin, reserved) {
             None => {
-                let warnings = rejected
-                    .iter()
-                    .map(|reason| format!("{reason}; the clone goes to {} instead", datastore.name))
-                    .collect();
+                let mut warnings = disks.warnings;
+                warnings.extend(rejected.iter().map(|reason| {
+                    format!("{reason}; the clone goes to {} instead", datastore.name)
+                }));
                 return Ok(Placement {
                     datastore: datastore.clone(),
                     folder,
                     pool,
                     host: target_host.map(|host| host.moref.clone()),
                     warnings,
+                    left_out: disks.left_out,
+                    reservation: ledger.reserve(&datastore.moref, bytes),
                 });
             }
             Some(reason) => rejected.push(reason),
@@ -190,12 +230,14 @@ fn taken_at(generation: &VmDetails) -> Option<jiff::Timestamp> {
     jiff::tz::TimeZone::UTC.to_timestamp(stamp.datetime()).ok()
 }
 
-/// Why `datastore` cannot take a clone of `source` now, or `None` if it can.
+/// Why `datastore` cannot take a clone of `bytes` now, with `reserved` bytes of it promised
+/// to the run's other clones, or `None` if it can.
 fn unusable_because(
     datastore: &DatastoreInfo,
     hosts: &[&super::inventory::HostInfo],
-    source: &VmDetails,
+    bytes: u64,
     margin: f64,
+    reserved: u64,
 ) -> Option<String> {
     let name = &datastore.name;
     if !datastore.summary.accessible {
@@ -214,22 +256,31 @@ fn unusable_because(
     let free = u64::try_from(datastore.summary.free_space).unwrap_or(0);
     // A fraction of a capacity below 2^63 bytes: the product fits.
     let reserve = (margin * capacity as f64).ceil() as u64;
-    let needed = source.committed_bytes.saturating_add(reserve);
-    (free < needed).then(|| {
+    let needed = bytes.saturating_add(reserve);
+    let available = free.saturating_sub(reserved);
+    (available < needed).then(|| {
+        let others = if reserved > 0 {
+            format!(
+                " once the {} this run's other clones take there",
+                Bytes(reserved)
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{name} has {} free, but the clone needs {} (the VM's {} of used storage, plus \
-             free_space_margin {margin} of the datastore's {}): free space there, or lower \
-             free_space_margin",
-            Bytes(free),
+            "{name} has {} free{others}, but the clone needs {} (its {}, the VM's used storage \
+             and virtual RDMs at full size, plus free_space_margin {margin} of the datastore's \
+             {}): free space there, or lower free_space_margin",
+            Bytes(available),
             Bytes(needed),
-            Bytes(source.committed_bytes),
+            Bytes(bytes),
             Bytes(capacity)
         )
     })
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::job::inventory::PowerState;
     use crate::job::marker::MarkerState;
@@ -249,7 +300,7 @@ mod tests {
         }
     }
 
-    fn clone_on(name: &str, datastore: &DatastoreInfo) -> VmDetails {
+    pub(super) fn clone_on(name: &str, datastore: &DatastoreInfo) -> VmDetails {
         VmDetails {
             moref: ManagedObjectReference::new("VirtualMachine", name),
             name: name.to_owned(),
@@ -265,6 +316,7 @@ mod tests {
             datastores: vec![datastore.moref.clone()],
             parent: None,
             pool: None,
+            devices: Value::Null,
         }
     }
 
@@ -314,22 +366,34 @@ mod tests {
         };
         let vm = clone_on("avocado2", &ds);
         // 10 GiB used + 10 % of 100 GiB <= 30 GiB free
-        assert_eq!(unusable_because(&ds, &[&host], &vm, 0.1), None);
-        let full = unusable_because(&ds, &[&host], &vm, 0.5).unwrap();
+        assert_eq!(
+            unusable_because(&ds, &[&host], vm.committed_bytes, 0.1, 0),
+            None
+        );
+        let full = unusable_because(&ds, &[&host], vm.committed_bytes, 0.5, 0).unwrap();
         assert!(
             full.contains("30.0 GiB free, but the clone needs 60.0 GiB"),
             "{full}"
+        );
+        // 10 GiB used + 10 % of 100 GiB > 30 GiB free - 15 GiB for the run's other clones
+        let shared = unusable_because(&ds, &[&host], vm.committed_bytes, 0.1, 15 << 30).unwrap();
+        assert!(
+            shared.contains(
+                "15.0 GiB free once the 15.0 GiB this run's other clones take there, but the \
+                 clone needs 20.0 GiB"
+            ),
+            "{shared}"
         );
         let unmounted = crate::job::inventory::HostInfo {
             datastores: Vec::new(),
             ..host.clone()
         };
-        let reason = unusable_because(&ds, &[&unmounted], &vm, 0.1).unwrap();
+        let reason = unusable_because(&ds, &[&unmounted], vm.committed_bytes, 0.1, 0).unwrap();
         assert!(reason.contains("not mounted on host esx1"), "{reason}");
         let mut down = ds.clone();
         down.summary.accessible = false;
         assert!(
-            unusable_because(&down, &[&host], &vm, 0.1)
+            unusable_because(&down, &[&host], vm.committed_bytes, 0.1, 0)
                 .unwrap()
                 .contains("not accessible")
         );

@@ -1,5 +1,7 @@
 //! [`Run`]: one VM's backup run, step by step, and its report.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rotation_core::{SlotRotation, Stamp};
@@ -9,14 +11,15 @@ use vsphere_client::types::ManagedObjectReference;
 
 use super::clone::{self, CloneFailure, Expected};
 use super::crash::{CrashHook, Step};
+use super::fleet::Fleet;
 use super::folder::FolderTarget;
 use super::generations::{self, Selection};
 use super::holder::{Holder, new_run_id};
-use super::inventory::{Inventory, PowerState, VmDetails};
+use super::inventory::{Inventory, VmDetails};
 use super::lock::{self, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
-use super::preflight::{self, Placement};
+use super::preflight::Placement;
 use super::{RunOptions, delete, retention, unverified};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
@@ -58,12 +61,14 @@ pub(crate) struct Run<'a> {
     /// The request to stop that this run honours.
     pub stop: Stop,
     dry_run: bool,
+    /// What the run shares with the other jobs of its `backup_all`.
+    pub(super) fleet: Arc<Fleet>,
 }
 
 /// What the survey found: the inventory, the source, its generations and the stale
 /// snapshots it cleared.
 pub(super) struct Survey {
-    pub inventory: Inventory,
+    pub inventory: Arc<Inventory>,
     pub source: Source,
     pub selection: Selection,
     /// The source's clone candidates by name, as first read.
@@ -89,6 +94,7 @@ impl<'a> Run<'a> {
             report,
             stop: options.stop.clone(),
             dry_run: options.dry_run,
+            fleet: Fleet::new(options),
         }
     }
 
@@ -134,6 +140,12 @@ impl<'a> Run<'a> {
         self.check_stop("before anything was changed")?;
         let survey = self.survey().await?;
         let prepared = self.prepare(&survey)?;
+        self.check_privileges(
+            &survey.inventory,
+            &survey.source.details,
+            &prepared.placement,
+        )
+        .await?;
         if self.dry_run {
             if let FolderTarget::Missing { names, .. } = &prepared.placement.folder {
                 self.warn(format!("the folder {} would be created", names.join("/")));
@@ -172,7 +184,7 @@ impl<'a> Run<'a> {
         generations: Vec<VmDetails>,
     ) -> Result<Prepared, Error> {
         let (job, source) = (self.job, &survey.source);
-        let placement = preflight::check(
+        let placement = self.fleet.place(
             &survey.inventory,
             job,
             &source.details,
@@ -206,7 +218,9 @@ impl<'a> Run<'a> {
     /// clones, check the lock (removing stale snapshots), and sort out the generations.
     async fn survey(&mut self) -> Result<Survey, Error> {
         let job = self.job;
-        let inventory = Inventory::read(self.client)
+        let inventory = self
+            .fleet
+            .inventory(self.client)
             .await
             .map_err(|error| error.during(|| "reading the inventory".into()))?;
         let (source, candidates) = self.find(&inventory).await?;
@@ -405,8 +419,8 @@ impl<'a> Run<'a> {
             stale_after_s: lock::lifetime(job, deletes).as_secs(),
             version: VERSION.to_owned(),
         };
-        let quiesce = job.quiesce && source.details.power_state == PowerState::PoweredOn;
-        let snapshot = lock::take(&source.vm, &marker, quiesce, job.timeouts.snapshot)
+        let snapshot = self
+            .take_snapshot(source, &marker)
             .await
             .map_err(|error| error.during(|| format!("taking the snapshot of {name}")))?;
         self.events.emit(Event::SnapshotCreated {
@@ -434,6 +448,8 @@ impl<'a> Run<'a> {
                     vm: self.events.vm(),
                     snapshot: marker.snapshot_name(),
                 });
+                self.consolidate_if_needed(&source.vm, name, self.job.timeouts.snapshot)
+                    .await;
                 outcome.map_err(|error| match error {
                     Error::Stopped(done) => Error::Stopped(format!(
                         "{done}; removed the snapshot \"{}\" of {name}",
@@ -475,7 +491,15 @@ impl<'a> Run<'a> {
             .map_err(|error| error.during(|| format!("creating the folder {}", job.folder)))?;
         self.check_stop("before anything was changed")?;
         let source = &survey.source;
-        let (snapshot, marker) = self.lock(source, prepared.plan.deletions().len()).await?;
+        // Queues while the source's host or the datastore has its share of clones running.
+        let _slot = self
+            .fleet
+            .clone_slot(&source.details, &prepared.placement)
+            .await;
+        let deletes = prepared.plan.deletions().len();
+        // The plan made under the lock replaces this one, with its own room reservation.
+        drop(prepared);
+        let (snapshot, marker) = self.lock(source, deletes).await?;
         crash.reached(Step::AfterSnapshot);
         let outcome = self
             .under_snapshot(&survey, &snapshot, folder.moref(), crash)
@@ -517,6 +541,7 @@ impl<'a> Run<'a> {
                 return Err(self.after_failed_clone(failure, &expected).await);
             }
         };
+        prepared.placement.reservation.keep();
         self.report.created = Some(expected.name.to_owned());
         crash.reached(Step::AfterClone);
         clone::verify(self, &clone, &expected, &source.uuid)

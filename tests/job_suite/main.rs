@@ -7,8 +7,10 @@
 
 mod bad_input;
 mod crash;
+mod fleet;
 mod locking;
 mod parallel;
+mod real_vms;
 mod restore;
 mod retention;
 mod rotation;

@@ -42,6 +42,8 @@ pub(crate) struct BackupRequest {
     #[serde(default)]
     dry_run: bool,
     parallel: Option<usize>,
+    clones_per_host: Option<usize>,
+    clones_per_datastore: Option<usize>,
     at: Option<Timestamp>,
     /// Boxed: the settings are large, the other requests small.
     notify: Option<Box<NotifyConfig>>,
@@ -99,8 +101,13 @@ impl CallRequest {
     ) -> Result<CallReply, AbiError> {
         Ok(match self {
             CallRequest::Backup(request) => {
+                let defaults = RunOptions::default();
                 let options = RunOptions {
-                    parallel: request.parallel.unwrap_or(RunOptions::default().parallel),
+                    parallel: request.parallel.unwrap_or(defaults.parallel),
+                    clones_per_host: request.clones_per_host.unwrap_or(defaults.clones_per_host),
+                    clones_per_datastore: request
+                        .clones_per_datastore
+                        .unwrap_or(defaults.clones_per_datastore),
                     dry_run: request.dry_run,
                     at: request.at,
                     stop: stop.clone(),

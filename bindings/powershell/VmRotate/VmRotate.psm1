@@ -971,6 +971,12 @@ function Invoke-VmrBackup {
     Where the run's Prometheus metrics go, as a hashtable with the keys of a jobs file's
     [metrics] table: textfile, pushgateway.
 
+    .PARAMETER ClonesPerHost
+    How many clones are made at the same time from one source host; further VMs wait. Default: 2.
+
+    .PARAMETER ClonesPerDatastore
+    How many clones are made at the same time onto one datastore; further VMs wait. Default: 2.
+
     .PARAMETER Server
     The connection to use. Default: the default connection.
 
@@ -1055,6 +1061,12 @@ function Invoke-VmrBackup {
 
         [hashtable] $Metrics,
 
+        [ValidateRange(1, 64)]
+        [int] $ClonesPerHost,
+
+        [ValidateRange(1, 64)]
+        [int] $ClonesPerDatastore,
+
         [object] $Server
     )
     begin {
@@ -1088,6 +1100,8 @@ function Invoke-VmrBackup {
     if ($PSBoundParameters.ContainsKey('Parallel')) { $request.parallel = $Parallel }
     if ($Notify) { $request.notify = $Notify }
     if ($Metrics) { $request.metrics = $Metrics }
+    if ($PSBoundParameters.ContainsKey('ClonesPerHost')) { $request.clones_per_host = $ClonesPerHost }
+    if ($PSBoundParameters.ContainsKey('ClonesPerDatastore')) { $request.clones_per_datastore = $ClonesPerDatastore }
 
     try {
         $connection = Resolve-VmrConnection $Server

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use vmrotate::metrics::MetricsConfig;
 use vmrotate::notify::NotifyConfig;
 use vmrotate::vsphere_client::{self, Password};
-use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions, Stop};
+use vmrotate::{ConnectOptions, EventSink, JobConfig, RestoreRequest, RunOptions};
 
 use crate::convert::{choice, from_datetime, from_python};
 use crate::errors::{config_error, to_py_err};
@@ -232,7 +232,7 @@ impl Client {
         job.clone_kind = choice("clone_kind", clone_kind)?;
         job.host = host;
         job.resource_pool = resource_pool;
-        job.quiesce = quiesce;
+        job.quiesce = quiesce.into();
         job.stamp_zone = if utc {
             vmrotate::StampZone::Utc
         } else {
@@ -288,7 +288,9 @@ impl Client {
         .map(Report::from)
     }
 
-    /// Backs up several VMs, `parallel` at a time; one VM's failure does not stop the others.
+    /// Backs up several VMs, `parallel` at a time, at most `clones_per_host` clones at once
+    /// from one host and `clones_per_datastore` onto one datastore (further jobs wait); one
+    /// VM's failure does not stop the others. The jobs share one reading of the inventory.
     /// Each job is a `dict` with the keys of a jobs file's `[[job]]` table (`vm` and
     /// `datastores` required; `slots`, `prefix`, `folder`, `mode`, `vm_match`, `clone_kind`,
     /// `host`, `resource_pool`, `quiesce`, `stamp_zone` (`"local"` or `"utc"`), `timeouts`,
@@ -302,8 +304,8 @@ impl Client {
     ///
     /// Invalid jobs or settings raise `ValueError` before anything is changed.
     #[pyo3(signature = (
-        jobs, *, parallel = 2, dry_run = false, at = None, on_event = None, notify = None,
-        metrics = None,
+        jobs, *, parallel = 2, clones_per_host = 2, clones_per_datastore = 2, dry_run = false,
+        at = None, on_event = None, notify = None, metrics = None,
     ))]
     #[allow(clippy::too_many_arguments)] // one per keyword argument of the Python method
     fn backup_all(
@@ -311,6 +313,8 @@ impl Client {
         py: Python<'_>,
         jobs: Bound<'_, PyAny>,
         parallel: usize,
+        clones_per_host: usize,
+        clones_per_datastore: usize,
         dry_run: bool,
         at: Option<Bound<'_, PyAny>>,
         on_event: Option<Py<PyAny>>,
@@ -336,7 +340,11 @@ impl Client {
             .map(MetricsConfig::validate)
             .transpose()
             .map_err(invalid)?;
-        let options = run_options(parallel, dry_run, at)?;
+        let options = RunOptions {
+            clones_per_host,
+            clones_per_datastore,
+            ..run_options(parallel, dry_run, at)?
+        };
         self.run_job(py, on_event, options, |session, sink, options| async move {
             let mut run = vmrotate::backup_all(&session, &jobs, &options, sink).await;
             let (notify, metrics) = (notify.as_ref(), metrics.as_ref());
@@ -468,6 +476,6 @@ fn run_options(
         parallel,
         dry_run,
         at: at.map(|at| from_datetime("at", &at)).transpose()?,
-        stop: Stop::new(),
+        ..RunOptions::default()
     })
 }

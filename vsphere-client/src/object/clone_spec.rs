@@ -2,7 +2,7 @@
 
 use super::{Datastore, HostSystem, ResourcePool, VirtualMachineSnapshot};
 use crate::types::{
-    AnyOptionValue, OptionValue, Value, VirtualMachineCloneSpec, VirtualMachineConfigSpec,
+    AnyOptionValue, Object, OptionValue, Value, VirtualMachineCloneSpec, VirtualMachineConfigSpec,
     VirtualMachineRelocateDiskMoveOptions, VirtualMachineRelocateTransformation,
 };
 
@@ -109,6 +109,27 @@ impl CloneSpec {
         self
     }
 
+    /// Leaves `device` (one of the source's `config.hardware.device` items, as read) out of
+    /// the clone: a `remove` in the clone's `config.deviceChange`, e.g. for an independent
+    /// disk, which the snapshot the clone is made from does not capture.
+    pub fn remove_device(mut self, device: Value) -> Self {
+        let change = Object {
+            xsi_type: "VirtualDeviceConfigSpec".to_owned(),
+            fields: vec![
+                (
+                    "operation".to_owned(),
+                    Value::Enum {
+                        xsi_type: "VirtualDeviceConfigSpecOperation".to_owned(),
+                        value: "remove".to_owned(),
+                    },
+                ),
+                ("device".to_owned(), device),
+            ],
+        };
+        self.config().device_change.push(Value::Object(change));
+        self
+    }
+
     /// The spec to send.
     pub fn into_inner(self) -> VirtualMachineCloneSpec {
         self.0
@@ -144,4 +165,28 @@ pub fn extra_config_entry(key: &str, value: &str) -> AnyOptionValue {
         key: key.to_owned(),
         value: Some(Value::String(value.to_owned())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_removed_device_is_a_remove_in_the_device_changes() {
+        let disk = Value::Object(Object {
+            xsi_type: "VirtualDisk".to_owned(),
+            fields: vec![("key".to_owned(), Value::Int(2001))],
+        });
+        let spec = CloneSpec::new().remove_device(disk.clone()).into_inner();
+        let changes = spec.config.expect("a config spec").device_change;
+        let [Value::Object(change)] = changes.as_slice() else {
+            panic!("one change: {changes:?}");
+        };
+        assert_eq!(change.xsi_type, "VirtualDeviceConfigSpec");
+        assert_eq!(
+            change.get("operation").and_then(Value::as_str),
+            Some("remove")
+        );
+        assert_eq!(change.get("device"), Some(&disk));
+    }
 }

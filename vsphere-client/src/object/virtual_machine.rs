@@ -5,10 +5,10 @@ use super::{Folder, HostSystem};
 use crate::Error;
 use crate::task::Task;
 use crate::types::{
-    AnyOptionValue, CloneVMTaskRequest, CreateSnapshotTaskRequest, DestroyTaskRequest, OptionValue,
-    PowerOffVMTaskRequest, PowerOnVMTaskRequest, ReconfigVMTaskRequest, UnregisterVMRequest,
-    VirtualMachineCloneSpec, VirtualMachineConfigSpec, VirtualMachineSnapshotInfo,
-    encode_entity_name,
+    AnyOptionValue, CloneVMTaskRequest, ConsolidateVMDisksTaskRequest, CreateSnapshotTaskRequest,
+    DestroyTaskRequest, OptionValue, PowerOffVMTaskRequest, PowerOnVMTaskRequest,
+    ReconfigVMTaskRequest, UnregisterVMRequest, VirtualMachineCloneSpec, VirtualMachineConfigSpec,
+    VirtualMachineSnapshotInfo, encode_entity_name,
 };
 
 managed_entity! {
@@ -97,6 +97,18 @@ impl VirtualMachine {
         let request = PowerOnVMTaskRequest {
             this: self.moref.clone(),
             host: host.map(|host| host.moref().clone()),
+        };
+        Task::started(&self.client, request).await
+    }
+
+    /// `ConsolidateVMDisks_Task`: merges redundant redo logs into the VM's disks, as needed
+    /// when `runtime.consolidationNeeded` is set (a snapshot removal left delta disks behind).
+    ///
+    /// # Errors
+    /// The call's [`Error`]; the task fails with e.g. `TaskInProgress` or `FileFault`.
+    pub async fn consolidate_disks(&self) -> Result<Task, Error> {
+        let request = ConsolidateVMDisksTaskRequest {
+            this: self.moref.clone(),
         };
         Task::started(&self.client, request).await
     }

@@ -13,4 +13,4 @@ mod retrieve;
 
 pub(crate) use fault::fault_error;
 pub use object_props::ObjectProps;
-pub use retrieve::{ViewQuery, retrieve_objects, retrieve_one};
+pub use retrieve::{DEFAULT_PAGE_SIZE, ViewQuery, retrieve_objects, retrieve_one};

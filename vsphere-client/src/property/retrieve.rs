@@ -9,6 +9,11 @@ use crate::types::{
 };
 use crate::{Client, Error};
 
+/// The objects asked for per page (`RetrieveOptions.maxObjects`) when a query sets no page
+/// size: every read names its page size rather than leave it to the server, so that a large
+/// inventory arrives in bounded pages (vCenter may still send smaller ones).
+pub const DEFAULT_PAGE_SIZE: u32 = 1000;
+
 /// Reads properties of all objects of some types in a container (recursively by default) with
 /// a fixed number of round trips, however large the inventory: `CreateContainerView`, one
 /// `RetrievePropertiesEx`, one `ContinueRetrievePropertiesEx` per further page, `DestroyView`.
@@ -38,7 +43,7 @@ pub struct ViewQuery {
     container: ManagedObjectReference,
     recursive: bool,
     properties: Vec<PropertySpec>,
-    page_size: Option<i32>,
+    page_size: i32,
 }
 
 impl ViewQuery {
@@ -50,7 +55,7 @@ impl ViewQuery {
             container,
             recursive: true,
             properties: vec![property_spec(type_name, paths)],
-            page_size: None,
+            page_size: page(DEFAULT_PAGE_SIZE),
         }
     }
 
@@ -67,9 +72,9 @@ impl ViewQuery {
     }
 
     /// Asks the server for at most `objects` objects per page (`RetrieveOptions.maxObjects`);
-    /// by default the server decides. Servers may ignore it.
+    /// by default [`DEFAULT_PAGE_SIZE`]. Servers may send fewer, or ignore it.
     pub fn page_size(mut self, objects: u32) -> Self {
-        self.page_size = Some(i32::try_from(objects).unwrap_or(i32::MAX));
+        self.page_size = page(objects);
         self
     }
 
@@ -119,8 +124,8 @@ impl ViewQuery {
     }
 }
 
-/// Reads `paths` of each object in `objects` (of any types) in one round trip per page, in the
-/// server's order.
+/// Reads `paths` of each object in `objects` (of any types) in one round trip per page of
+/// [`DEFAULT_PAGE_SIZE`] objects, in the server's order.
 ///
 /// # Errors
 /// The calls' [`Error`]s; `ManagedObjectNotFound` when an object does not exist.
@@ -156,7 +161,7 @@ pub async fn retrieve_objects(
     let collector = PropertyCollector::of(client);
     client
         .restarting_after_relogin("reading properties", || {
-            collect(&collector, spec.clone(), None)
+            collect(&collector, spec.clone(), page(DEFAULT_PAGE_SIZE))
         })
         .await
 }
@@ -199,9 +204,11 @@ pub async fn retrieve_one(
 async fn collect(
     collector: &PropertyCollector,
     spec: PropertyFilterSpec,
-    max_objects: Option<i32>,
+    max_objects: i32,
 ) -> Result<Vec<ObjectProps>, Error> {
-    let options = RetrieveOptions { max_objects };
+    let options = RetrieveOptions {
+        max_objects: Some(max_objects),
+    };
     let session = collector.client().session_generation();
     let mut page = collector
         .retrieve_properties_ex(vec![spec], options)
@@ -225,6 +232,11 @@ async fn collect(
         }
     }
     Ok(objects)
+}
+
+/// `objects` as a `maxObjects` value.
+fn page(objects: u32) -> i32 {
+    i32::try_from(objects).unwrap_or(i32::MAX)
 }
 
 fn property_spec(type_name: &str, paths: &[&str]) -> PropertySpec {

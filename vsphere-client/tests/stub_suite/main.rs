@@ -4,6 +4,7 @@
 //! expiry at chosen moments).
 
 mod canned;
+mod consolidate;
 mod names;
 mod paging;
 mod sessions;

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use vsphere_client::Error;
-use vsphere_client::property::ViewQuery;
+use vsphere_client::property::{DEFAULT_PAGE_SIZE, ViewQuery, retrieve_objects, retrieve_one};
 use vsphere_client::types::{FaultKind, ManagedObjectReference};
 
 use crate::canned::{page, vms};
@@ -171,5 +171,56 @@ async fn a_response_slower_than_the_request_timeout_fails_in_time_and_the_view_i
     assert_eq!(
         stub.calls(),
         ["CreateContainerView", "RetrievePropertiesEx", "DestroyView"]
+    );
+}
+
+#[tokio::test]
+async fn every_read_names_its_page_size() {
+    let stub = Stub::start().await;
+    stub.always(page("RetrievePropertiesEx", &vms(1..2), None));
+    let client = stub.client().await;
+
+    all_vms().retrieve(&client).await.unwrap();
+    let vm = ManagedObjectReference::new("VirtualMachine", "vm-1");
+    retrieve_one(&client, &vm, &["name"]).await.unwrap();
+
+    let max = format!("<maxObjects>{DEFAULT_PAGE_SIZE}</maxObjects>");
+    let bodies = stub.bodies("RetrievePropertiesEx");
+    assert_eq!(bodies.len(), 2);
+    for body in &bodies {
+        assert!(body.contains(&max), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn reads_of_given_objects_follow_forced_pages() {
+    let stub = Stub::start().await;
+    stub.script(
+        "RetrievePropertiesEx",
+        [page("RetrievePropertiesEx", &vms(0..1), Some("token-1"))],
+    );
+    stub.script(
+        "ContinueRetrievePropertiesEx",
+        [
+            page("ContinueRetrievePropertiesEx", &vms(1..2), Some("token-2")),
+            page("ContinueRetrievePropertiesEx", &vms(2..3), None),
+        ],
+    );
+    let client = stub.client().await;
+    let wanted: Vec<ManagedObjectReference> = (0..3)
+        .map(|id| ManagedObjectReference::new("VirtualMachine", format!("vm-{id}")))
+        .collect();
+
+    let objects = retrieve_objects(&client, &wanted, &["name"]).await.unwrap();
+
+    let names: Vec<&str> = objects.iter().map(|o| o.name().unwrap()).collect();
+    assert_eq!(names, ["VM 0", "VM 1", "VM 2"]);
+    assert_eq!(
+        stub.calls(),
+        [
+            "RetrievePropertiesEx",
+            "ContinueRetrievePropertiesEx",
+            "ContinueRetrievePropertiesEx"
+        ]
     );
 }

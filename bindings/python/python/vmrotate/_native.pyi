@@ -190,6 +190,8 @@ class Client:
         jobs: Sequence[Mapping[str, Any]],
         *,
         parallel: int = 2,
+        clones_per_host: int = 2,
+        clones_per_datastore: int = 2,
         dry_run: bool = False,
         at: Optional[datetime.datetime] = None,
         on_event: Optional[Callable[[_Event], object]] = None,

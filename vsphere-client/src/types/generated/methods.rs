@@ -148,6 +148,28 @@ impl Method for CloneVMTaskRequest {
     type Output = ManagedObjectReference;
 }
 
+/// The request of `ConsolidateVMDisks_Task` on a `VirtualMachine` (since vSphere API 5.0).
+///
+/// Returns a `Task` reference. Declared faults: `TaskInProgress`, `InvalidState`, `FileFault`, `VmConfigFault`.
+#[derive(Clone, PartialEq, Default, Debug)]
+pub struct ConsolidateVMDisksTaskRequest {
+    /// The `VirtualMachine` to call.
+    pub this: ManagedObjectReference,
+}
+
+impl ToXml for ConsolidateVMDisksTaskRequest {
+    fn write_xml(&self, w: &mut XmlWriter, tag: &str, xsi_type: Option<&str>) {
+        w.start_element(tag, xsi_type, &[("xmlns", VIM25_NAMESPACE)]);
+        self.this.write_xml(w, "_this", None);
+        w.end_element(tag);
+    }
+}
+
+impl Method for ConsolidateVMDisksTaskRequest {
+    const NAME: &'static str = "ConsolidateVMDisks_Task";
+    type Output = ManagedObjectReference;
+}
+
 /// The request of `ContinueRetrievePropertiesEx` on a `PropertyCollector`.
 ///
 /// Returns `RetrieveResult`. Declared faults: `InvalidProperty`.
