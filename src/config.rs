@@ -438,6 +438,8 @@ pub const SETTINGS: &[&str] = &[
     "ca_file",
     "insecure",
     "stamp",
+    "force",
+    "keep_daily",
 ];
 
 /// `message` with every backticked core setting name (`` `datastores` ``) replaced by

@@ -131,7 +131,7 @@ impl fmt::Display for Anomaly {
             Anomaly::PoweredOn { name } => write!(
                 f,
                 "{name} is powered on (a restore in progress?): runs do not delete it without \
-                 --force"
+                 `force`"
             ),
             Anomaly::RunSnapshot {
                 snapshot,

@@ -72,7 +72,7 @@ fn write_text(out: &mut impl Write, list: &[VmBackups]) -> io::Result<()> {
             output::write_table(out, "  ", &header, &rows)?;
         }
         for anomaly in &vm.anomalies {
-            writeln!(out, "  ! {anomaly}")?;
+            writeln!(out, "  ! {}", super::spell_for_cli(&anomaly.to_string()))?;
         }
         for finding in &vm.findings {
             writeln!(out, "  ! {finding}")?;

@@ -161,7 +161,7 @@ pub fn run() -> ExitCode {
 }
 
 /// A core message with its settings (`` `datastores` ``) spelled as this command line's flags.
-fn spell_for_cli(message: &str) -> String {
+pub(crate) fn spell_for_cli(message: &str) -> String {
     vmrotate::spell_settings(message, |setting| match setting {
         "datastores" => Some("--datastore".to_owned()),
         "vm" | "retention" | "free_space_margin" | "password" => None,
@@ -205,4 +205,15 @@ fn first_paragraph(message: &str) -> String {
 /// `message` with every run of whitespace, line breaks included, collapsed into one space.
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn core_settings_are_spelled_as_flags() {
+        assert_eq!(
+            super::spell_for_cli("force the deletion (`force`), or set `keep_daily`"),
+            "force the deletion (--force), or set --keep-daily"
+        );
+    }
 }

@@ -122,7 +122,7 @@ fn refusal(run: &Run<'_>, source: &Source, clone: &VmDetails) -> Option<String> 
     (is_running(clone) && !run.job.force).then(|| {
         format!(
             "{} is {} and was not deleted (a backup that runs may be a restore in progress): \
-             power it off and the next run deletes it, or force the deletion (--force)",
+             power it off and the next run deletes it, or force the deletion (`force`)",
             clone.name,
             if clone.power_state == PowerState::PoweredOn {
                 "powered on"

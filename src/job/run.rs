@@ -313,7 +313,7 @@ impl<'a> Run<'a> {
         }
         let Some(config) = job.checked_retention()? else {
             return Err(Error::Config(format!(
-                "pruning {} needs a retention policy: pass at least one --keep-* rule",
+                "pruning {} needs a retention policy: set at least one rule, e.g. `keep_daily`",
                 job.vm
             )));
         };

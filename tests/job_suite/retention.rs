@@ -215,7 +215,7 @@ async fn prune_refuses_a_powered_on_backup_unless_forced() {
     let refused = vmrotate::prune(&client, &job, &options(at(6, 3), false), None).await;
     let error = refused.error.expect("a refusal");
     assert_eq!(error.kind, ErrorKind::Refused);
-    assert!(error.message.contains("--force"), "{}", error.message);
+    assert!(error.message.contains("`force`"), "{}", error.message);
     assert_eq!(clones(&client).await.len(), 2);
 
     job.force = true;

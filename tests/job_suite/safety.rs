@@ -23,7 +23,7 @@ async fn a_powered_on_clone_due_for_deletion_is_refused_without_force_and_delete
     let error = refused.error.expect("the run reports the refusal");
     assert_eq!(error.kind, ErrorKind::Refused);
     assert!(error.message.contains("powered on"), "{}", error.message);
-    assert!(error.message.contains("--force"), "{}", error.message);
+    assert!(error.message.contains("`force`"), "{}", error.message);
     assert_eq!(
         clones(&client).await,
         [clone_name(1, 1), clone_name(2, 2), clone_name(3, 3)],

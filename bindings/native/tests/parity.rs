@@ -99,14 +99,26 @@ fn login(password: &str) -> Value {
     json!({ "ok": null })
 }
 
-/// A backup call on a fresh simulator, its run ids and clock readings replaced.
+/// A backup call on a fresh simulator (after the case's `before` call, if any), its run ids and
+/// clock readings replaced.
 fn backup(request: &Value) -> Value {
     let simulator = simulator();
     let (connected, client) = client_new(&simulator, simulator.password());
     assert!(!client.is_null(), "connects: {connected}");
-    let request = CString::new(request.to_string()).expect("no NUL");
-    // SAFETY: the client from vmr_client_new and a NUL-terminated request.
-    let mut reply = take(unsafe { vmr_call(client, request.as_ptr()) });
+    let call = |request: &Value| {
+        let request = CString::new(request.to_string()).expect("no NUL");
+        // SAFETY: the client from vmr_client_new and a NUL-terminated request.
+        take(unsafe { vmr_call(client, request.as_ptr()) })
+    };
+    let mut request = request.clone();
+    if let Some(before) = request
+        .as_object_mut()
+        .and_then(|call| call.remove("before"))
+    {
+        let run = call(&before);
+        assert_eq!(run["ok"]["ok"], true, "{run}");
+    }
+    let mut reply = call(&request);
     // SAFETY: the client from vmr_client_new, no longer used.
     unsafe { vmr_client_free(client) };
     let reports = reply

@@ -99,6 +99,8 @@ $script:SettingNames = [ordered]@{
     ca_file       = '-CaFile'
     insecure      = '-Insecure'
     stamp         = '-Stamp'
+    force         = '-Force'
+    keep_daily    = '-KeepDaily'
 }
 
 function Format-VmrMessage {
@@ -759,7 +761,7 @@ function Get-VmrBackup {
         }
         foreach ($entry in @($listed)) {
             foreach ($anomaly in @($entry.anomalies)) {
-                Write-Warning $anomaly.message
+                Write-Warning (Format-VmrMessage $anomaly.message)
             }
             foreach ($generation in @($entry.generations)) {
                 [pscustomobject]@{

@@ -34,11 +34,19 @@ def spelled_back(message: str) -> str:
     return message
 
 
-def backup(simulator: Simulator, request: dict[str, Any]) -> dict[str, Any]:
-    """A native `backup` request run with Client.backup_all, run ids and times normalized."""
+def backup_all(client: vmrotate.Client, request: dict[str, Any]) -> vmrotate.RunReport:
+    """A native `backup` request run with Client.backup_all."""
     at = datetime.fromisoformat(request["at"].replace("Z", "+00:00"))
+    return client.backup_all(request["jobs"], dry_run=request["dry_run"], at=at)
+
+
+def backup(simulator: Simulator, request: dict[str, Any]) -> dict[str, Any]:
+    """A native `backup` request run with Client.backup_all (after its `before` request, if
+    any), run ids and times normalized."""
     with simulator.connect() as client:
-        run = client.backup_all(request["jobs"], dry_run=request["dry_run"], at=at).to_dict()
+        if "before" in request:
+            assert backup_all(client, request["before"]).ok
+        run = backup_all(client, request).to_dict()
     for report in run["reports"]:
         report.update(run="<run>", started="<time>", finished="<time>")
     return {"ok": run}

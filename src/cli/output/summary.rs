@@ -91,6 +91,7 @@ pub fn report_failures(run: &RunReport) {
             .map_or("failed without an error message", |error| {
                 error.message.as_str()
             });
-        eprintln!("error: {}: {}", report.vm, crate::cli::one_line(message));
+        let message = crate::cli::spell_for_cli(message);
+        eprintln!("error: {}: {}", report.vm, crate::cli::one_line(&message));
     }
 }
