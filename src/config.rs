@@ -90,6 +90,25 @@ pub struct JobConfig {
     /// [`RetentionCloneName`](crate::RetentionCloneName)). Default: none, slot rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionConfig>,
+    /// How deep each run verifies its new clone: `metadata` (default: the inventory record,
+    /// disks and files), `boot` (also a boot test isolated from the network) or `boot-weekly`
+    /// (the boot test in the first run of each ISO week). See `docs/backup-job.md`.
+    #[serde(default)]
+    pub verify: VerifyMode,
+}
+
+/// How deep a run verifies its new clone ([`JobConfig::verify`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyMode {
+    /// The metadata checks: inventory record, disks and files against the source.
+    #[default]
+    Metadata,
+    /// The metadata checks and a boot test after every run.
+    Boot,
+    /// The metadata checks, and a boot test in the first run of each ISO week (no generation
+    /// yet created that week).
+    BootWeekly,
 }
 
 /// How [`JobConfig::vm`] selects the VM.
@@ -216,6 +235,9 @@ pub struct Timeouts {
     /// Deleting one old clone. Default: 30 minutes.
     #[serde(with = "friendly_duration")]
     pub delete: Duration,
+    /// A boot test's wait for the VMware Tools heartbeat after power-on. Default: 10 minutes.
+    #[serde(with = "friendly_duration")]
+    pub boot: Duration,
 }
 
 impl Default for Timeouts {
@@ -224,6 +246,7 @@ impl Default for Timeouts {
             snapshot: Duration::from_secs(30 * 60),
             clone: Duration::from_secs(6 * 3600),
             delete: Duration::from_secs(30 * 60),
+            boot: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -248,6 +271,7 @@ impl JobConfig {
             free_space_margin: default_free_space_margin(),
             force: false,
             retention: None,
+            verify: VerifyMode::default(),
         }
     }
 

@@ -30,17 +30,20 @@ mod prune;
 mod report;
 mod restore;
 mod stop;
+mod verify;
 
 pub use backup::backup_all;
 pub use bytes::Bytes;
-pub use config::{CloneKind, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch};
+pub use config::{
+    CloneKind, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VerifyMode, VmMatch,
+};
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventSink};
 pub use find::find_vms;
 pub use job::{
-    CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, STOP_WAIT, Verification,
-    VerificationLevel, VerificationState, backup, unlock,
+    BootResult, CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, STOP_WAIT,
+    Verification, VerificationLevel, VerificationState, backup, unlock,
 };
 pub use list::{Anomaly, Generation, VmBackups, list_backups};
 pub use prune::prune;
@@ -48,4 +51,5 @@ pub use report::{ErrorReport, Report, RunReport, Settlement, UnverifiedClone};
 pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;
 pub use stop::{Stop, StopReason};
+pub use verify::{VerifyOutcome, VerifyRequest, verify};
 pub use vsphere_client;

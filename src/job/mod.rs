@@ -1,12 +1,15 @@
 //! One VM's backup run ([`backup`], whose documentation lists the steps), and the pieces it
 //! shares with listing and restoring: the inventory, the markers, the lock, the folder.
 
+pub(crate) mod boot;
 mod clone;
 pub(crate) mod crash;
+pub(crate) mod deep;
 mod delete;
 pub(crate) mod folder;
 pub(crate) mod generations;
-mod holder;
+pub(crate) mod hardware;
+pub(crate) mod holder;
 pub(crate) mod inventory;
 pub(crate) mod lock;
 pub(crate) mod marker;
@@ -28,7 +31,7 @@ pub use lock::unlock;
 pub use marker::{CloneMarker, ClonePolicy};
 pub use retention_name::RetentionCloneName;
 pub use tasks::STOP_WAIT;
-pub use verification::{Verification, VerificationLevel, VerificationState};
+pub use verification::{BootResult, Verification, VerificationLevel, VerificationState};
 
 use crate::config::JobConfig;
 use crate::events::EventSink;
