@@ -56,13 +56,10 @@ pub(crate) fn disks(devices: Option<&Value>) -> Vec<Disk> {
                     .unwrap_or_default()
                     .to_owned()
             };
-            let capacity = device
-                .get("capacityInBytes")
-                .and_then(Value::as_i64)
-                .or_else(|| {
-                    let kb = device.get("capacityInKB").and_then(Value::as_i64)?;
-                    kb.checked_mul(1024)
-                });
+            let capacity = device.get("capacityInBytes").and_then(int).or_else(|| {
+                let kb = device.get("capacityInKB").and_then(int)?;
+                kb.checked_mul(1024)
+            });
             Disk {
                 label: label(device),
                 capacity_bytes: capacity.and_then(|c| u64::try_from(c).ok()).unwrap_or(0),
@@ -94,8 +91,7 @@ pub(crate) fn nic_connection(nic: &Object) -> (bool, bool) {
     let flag = |name: &str| {
         connectable
             .and_then(|c| c.get(name))
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+            .is_some_and(|flag| flag.as_bool() == Some(true) || flag.as_str() == Some("true"))
     };
     (flag("connected"), flag("startConnected"))
 }
@@ -111,7 +107,7 @@ pub(crate) fn label(device: &Object) -> String {
         .or_else(|| {
             device
                 .get("key")
-                .and_then(Value::as_i64)
+                .and_then(int)
                 .map(|k| format!("device {k}"))
         })
         .unwrap_or_default()
@@ -135,6 +131,13 @@ fn objects(devices: Option<&Value>) -> impl Iterator<Item = &Object> {
         .unwrap_or_default()
         .iter()
         .filter_map(object)
+}
+
+/// An integer, typed or as text (fields of untyped objects often come without `xsi:type`).
+fn int(value: &Value) -> Option<i64> {
+    value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|text| text.trim().parse().ok()))
 }
 
 fn object(value: &Value) -> Option<&Object> {
@@ -182,7 +185,7 @@ mod tests {
                         ],
                     ),
                 ),
-                field("capacityInKB", Value::Long(1024)),
+                field("capacityInKB", Value::String("1024".into())),
             ],
         );
         let nic = obj(

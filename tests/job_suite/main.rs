@@ -15,3 +15,4 @@ mod rotation;
 mod safety;
 mod schema;
 mod support;
+mod verify;
