@@ -285,3 +285,79 @@ async fn a_failed_boot_test_fails_the_run_deletes_nothing_and_is_rotated_first()
     assert!(report.deleted.contains(&failed), "{:?}", report.deleted);
     assert!(clones(&client).await.contains(&clone_name(2, 2)));
 }
+
+#[tokio::test]
+async fn verify_catches_a_disk_on_another_datastore() {
+    let sim = start(simulator());
+    let client = login(&sim).await;
+    // The source's disk file, read before the clone (which the simulator aliases to it).
+    let source = vm(&client, SOURCE).await.moref;
+    let production = disk_file(&devices(&client, &source).await);
+    assert!(production.starts_with("[LocalDS_0]"), "{production}");
+    backup_ok(&client, &job(4), 1).await;
+    let name = clone_name(1, 1);
+    let clone = vm(&client, &name).await.moref;
+    let mut disk = devices(&client, &clone)
+        .await
+        .into_iter()
+        .find(|device| device.xsi_type == "VirtualDisk")
+        .expect("the clone has a disk");
+    // Point the disk's backing at the production datastore, as a disk left behind would be.
+    for (field, value) in &mut disk.fields {
+        if let ("backing", Value::Object(backing)) = (field.as_str(), value) {
+            backing.fields.retain(|(name, _)| name != "datastore");
+            for (name, value) in &mut backing.fields {
+                if name == "fileName" {
+                    *value = Value::String(production.clone());
+                }
+            }
+        }
+    }
+    let edit = Value::Object(Object {
+        xsi_type: "VirtualDeviceConfigSpec".into(),
+        fields: vec![
+            (
+                "operation".into(),
+                Value::Enum {
+                    xsi_type: "VirtualDeviceConfigSpecOperation".into(),
+                    value: "edit".into(),
+                },
+            ),
+            ("device".into(), Value::Object(disk)),
+        ],
+    });
+    let spec = VirtualMachineConfigSpec {
+        device_change: vec![edit],
+        ..VirtualMachineConfigSpec::default()
+    };
+    handle(&client, &name)
+        .await
+        .reconfigure(spec)
+        .await
+        .unwrap()
+        .wait(TASK_TIMEOUT, |_| {})
+        .await
+        .unwrap();
+
+    let outcomes = vmrotate::verify(&client, &request(&name)).await.unwrap();
+    assert!(!outcomes[0].ok);
+    let message = &outcomes[0].error.as_ref().unwrap().message;
+    assert!(message.contains("disks_on_target"), "{message}");
+    assert!(message.contains("[LocalDS_0]"), "{message}");
+}
+
+/// The backing file of the first disk among `devices`.
+fn disk_file(devices: &[Object]) -> String {
+    let disk = devices
+        .iter()
+        .find(|device| device.xsi_type == "VirtualDisk")
+        .expect("a disk");
+    let Some(Value::Object(backing)) = disk.get("backing") else {
+        panic!("a disk without backing");
+    };
+    backing
+        .get("fileName")
+        .and_then(Value::as_str)
+        .expect("a backing file")
+        .to_owned()
+}
