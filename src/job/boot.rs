@@ -313,8 +313,13 @@ pub(crate) async fn test_and_record(
 }
 
 /// Whether a run at `at` with `mode` boot-tests its new clone: always with `boot`; with
-/// `boot-weekly` when none of `generations` was created in the ISO week of `at` (UTC).
-pub(crate) fn due(mode: VerifyMode, at: Timestamp, generations: &[VmDetails]) -> bool {
+/// `boot-weekly` when none of the earlier generations (`created`: their creation times) was
+/// created in the ISO week of `at` (UTC).
+pub(crate) fn due(
+    mode: VerifyMode,
+    at: Timestamp,
+    mut created: impl Iterator<Item = Timestamp>,
+) -> bool {
     let week = |time: Timestamp| {
         let date = TimeZone::UTC.to_datetime(time).date().iso_week_date();
         (date.year(), date.week())
@@ -322,10 +327,7 @@ pub(crate) fn due(mode: VerifyMode, at: Timestamp, generations: &[VmDetails]) ->
     match mode {
         VerifyMode::Metadata => false,
         VerifyMode::Boot => true,
-        VerifyMode::BootWeekly => !generations
-            .iter()
-            .filter_map(|vm| vm.valid_marker())
-            .any(|marker| week(marker.created) == week(at)),
+        VerifyMode::BootWeekly => !created.any(|time| week(time) == week(at)),
     }
 }
 
@@ -342,7 +344,10 @@ pub(super) async fn in_run(
     record: Verification,
     generations: &[VmDetails],
 ) -> Result<(), Error> {
-    if !due(run.job.verify, run.at, generations) {
+    let created = generations
+        .iter()
+        .filter_map(|vm| Some(vm.valid_marker()?.created));
+    if !due(run.job.verify, run.at, created) {
         return Ok(());
     }
     let test = BootTest {
@@ -354,4 +359,22 @@ pub(super) async fn in_run(
         stop: &run.stop,
     };
     test_and_record(&test, record).await.map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boot_weekly_is_due_in_the_first_run_of_each_iso_week() {
+        let at = |text: &str| text.parse::<Timestamp>().unwrap();
+        // 2019-09-23 is a Monday; the 22nd a Sunday of the week before.
+        let sunday = [at("2019-09-22T23:00:00Z")];
+        let monday = [at("2019-09-23T01:00:00Z")];
+        let tuesday = at("2019-09-24T02:41:00Z");
+        assert!(due(VerifyMode::BootWeekly, tuesday, sunday.into_iter()));
+        assert!(!due(VerifyMode::BootWeekly, tuesday, monday.into_iter()));
+        assert!(due(VerifyMode::Boot, tuesday, monday.into_iter()));
+        assert!(!due(VerifyMode::Metadata, tuesday, sunday.into_iter()));
+    }
 }

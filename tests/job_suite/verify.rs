@@ -361,3 +361,34 @@ fn disk_file(devices: &[Object]) -> String {
         .expect("a backing file")
         .to_owned()
 }
+
+#[tokio::test]
+async fn a_stop_request_during_the_boot_test_powers_the_clone_off() {
+    let sim = start(simulator());
+    let client = login(&sim).await;
+    backup_ok(&client, &job(4), 1).await;
+    let name = clone_name(1, 1);
+    let stop = vmrotate::Stop::new();
+    let boot = VerifyRequest {
+        boot: true,
+        boot_timeout: Duration::from_secs(60),
+        stop: stop.clone(),
+        ..request(&name)
+    };
+    let clone = vm(&client, &name).await.moref;
+    let asker = {
+        let (client, stop) = (client.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !powered_on(&client, &clone).await {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            stop.request(vmrotate::StopReason::Interrupt);
+        })
+    };
+    let started = Instant::now();
+    let outcomes = vmrotate::verify(&client, &boot).await.unwrap();
+    asker.await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert_eq!(outcomes[0].error.as_ref().unwrap().kind, ErrorKind::Stopped);
+    assert!(!vm(&client, &name).await.powered_on, "powered off again");
+}
