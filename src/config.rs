@@ -102,6 +102,25 @@ pub struct JobConfig {
     /// [`RetentionCloneName`](crate::RetentionCloneName)). Default: none, slot rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionConfig>,
+    /// How deep each run verifies its new clone: `metadata` (default: the inventory record,
+    /// disks and files), `boot` (also a boot test isolated from the network) or `boot-weekly`
+    /// (the boot test in the first run of each ISO week). See `docs/backup-job.md`.
+    #[serde(default)]
+    pub verify: VerifyMode,
+}
+
+/// How deep a run verifies its new clone ([`JobConfig::verify`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerifyMode {
+    /// The metadata checks: inventory record, disks and files against the source.
+    #[default]
+    Metadata,
+    /// The metadata checks and a boot test after every run.
+    Boot,
+    /// The metadata checks, and a boot test in the first run of each ISO week (no generation
+    /// yet created that week).
+    BootWeekly,
 }
 
 /// Whether the snapshot of a running VM quiesces its guest file systems; see
@@ -298,6 +317,9 @@ pub struct Timeouts {
     /// Deleting one old clone. Default: 30 minutes.
     #[serde(with = "friendly_duration")]
     pub delete: Duration,
+    /// A boot test's wait for the VMware Tools heartbeat after power-on. Default: 10 minutes.
+    #[serde(with = "friendly_duration")]
+    pub boot: Duration,
 }
 
 impl Default for Timeouts {
@@ -306,6 +328,7 @@ impl Default for Timeouts {
             snapshot: Duration::from_secs(30 * 60),
             clone: Duration::from_secs(6 * 3600),
             delete: Duration::from_secs(30 * 60),
+            boot: Duration::from_secs(10 * 60),
         }
     }
 }
@@ -332,6 +355,7 @@ impl JobConfig {
             snapshot_room: default_snapshot_room(),
             force: false,
             retention: None,
+            verify: VerifyMode::default(),
         }
     }
 

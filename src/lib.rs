@@ -33,21 +33,22 @@ mod prune;
 mod report;
 mod restore;
 mod stop;
+mod verify;
 
 pub use backup::backup_all;
 pub use bytes::Bytes;
 pub use config::{
     CloneKind, DEFAULT_PREFIX, DEFAULT_SLOTS, IndependentDisks, JobConfig, Mode, Quiesce,
-    RetentionConfig, SETTINGS, StampZone, Timeouts, VmMatch, default_stamp, spell_settings,
-    validate_jobs,
+    RetentionConfig, SETTINGS, StampZone, Timeouts, VerifyMode, VmMatch, default_stamp,
+    spell_settings, validate_jobs,
 };
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventSink};
 pub use find::find_vms;
 pub use job::{
-    CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, STOP_WAIT, Verification,
-    VerificationLevel, VerificationState, backup, unlock,
+    BootResult, CloneMarker, ClonePolicy, PowerState, RetentionCloneName, RunOptions, STOP_WAIT,
+    Verification, VerificationLevel, VerificationState, backup, unlock,
 };
 pub use list::{Anomaly, Generation, VmBackups, list_backups};
 pub use prune::prune;
@@ -55,4 +56,5 @@ pub use report::{ErrorReport, Report, RunReport, Settlement, UnverifiedClone};
 pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;
 pub use stop::{Stop, StopReason};
+pub use verify::{VerifyOutcome, VerifyRequest, verify};
 pub use vsphere_client;

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use vmrotate::rotation_core::retention::{Flavor, Rules};
 use vmrotate::{
     CloneKind, ConnectOptions, IndependentDisks, JobConfig, Mode, Quiesce, RetentionConfig,
-    RunOptions, StampZone, VmMatch,
+    RunOptions, StampZone, VerifyMode, VmMatch,
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
@@ -53,6 +53,10 @@ pub struct BackupArgs {
     /// full (an independent thin copy) or linked (depends on the source VM's disks).
     #[arg(long, value_name = "KIND", default_value = "full", value_parser = serde_enum::<CloneKind>)]
     clone_kind: CloneKind,
+    /// How deep to verify each new clone: metadata, boot (also a boot test isolated from the
+    /// network), or boot-weekly (the boot test in the first run of each ISO week).
+    #[arg(long, value_name = "LEVEL", default_value = "metadata", value_parser = serde_enum::<VerifyMode>)]
+    verify: VerifyMode,
     /// The host to register the clones on [default: the source VM's host].
     #[arg(long)]
     host: Option<String>,
@@ -254,6 +258,7 @@ impl BackupArgs {
                 job.resource_pool.clone_from(&self.resource_pool);
                 job.mode = self.mode;
                 job.quiesce = self.quiesce;
+                job.verify = self.verify;
                 job.stamp_zone = if self.utc {
                     StampZone::Utc
                 } else {

@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use vmrotate::VerificationState;
 use vmrotate::{Generation, PowerState, VmBackups};
+use vmrotate::{VerificationLevel, VerificationState};
 
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output;
@@ -102,12 +102,27 @@ fn row(generation: &Generation) -> [String; 7] {
         generation.datastore.clone(),
         vmrotate::Bytes(generation.size_bytes).to_string(),
         power.to_owned(),
-        match generation.state {
-            VerificationState::Verified => "verified",
-            VerificationState::Unverified => "unverified",
-            VerificationState::Failed => "FAILED",
-        }
-        .to_owned(),
+        verification(generation),
         generation.name.clone(),
     ]
+}
+
+/// A generation's verification in brief: its state, and the level and local time of its last
+/// check (`verified boot 2019-09-25 04:45`).
+fn verification(generation: &Generation) -> String {
+    let state = match generation.state {
+        VerificationState::Verified => "verified",
+        VerificationState::Unverified => "unverified",
+        VerificationState::Failed => "FAILED",
+    };
+    match &generation.verification {
+        None => state.to_owned(),
+        Some(record) => {
+            let level = match record.level {
+                VerificationLevel::Metadata => "metadata",
+                VerificationLevel::Boot => "boot",
+            };
+            format!("{state} {level} {}", output::local_minute(record.at))
+        }
+    }
 }

@@ -24,6 +24,7 @@ mod restore;
 mod run;
 mod signals;
 mod unlock;
+mod verify;
 
 use std::io;
 use std::process::ExitCode;
@@ -51,6 +52,7 @@ enum Command {
     Unlock(unlock::UnlockArgs),
     Plan(plan::PlanArgs),
     Prune(prune::PruneArgs),
+    Verify(verify::VerifyArgs),
     #[cfg(feature = "keyring")]
     Keyring(keyring::KeyringArgs),
 }
@@ -146,6 +148,7 @@ pub fn run() -> ExitCode {
         Command::List(args) => list::run(args),
         Command::Restore(args) => restore::run(args),
         Command::Prune(args) => prune::run(args),
+        Command::Verify(args) => verify::run(args),
         #[cfg(feature = "keyring")]
         Command::Keyring(args) => keyring::run(args),
     };

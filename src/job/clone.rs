@@ -9,12 +9,13 @@ use vsphere_client::types::{
     VirtualMachineRelocateTransformation,
 };
 
-use super::inventory::{DatastoreInfo, Inventory, PowerState};
+use super::deep;
+use super::inventory::{DatastoreInfo, Inventory, PowerState, VmDetails};
 use super::marker::CloneMarker;
 use super::returned_ref;
 use super::run::{Prepared, Run, VERSION};
 use super::tasks::{self, CutShort, Ended};
-use super::verification::{Verification, VerificationState};
+use super::verification::Verification;
 use crate::config::CloneKind;
 use crate::error::Error;
 use crate::events::Event;
@@ -139,73 +140,104 @@ pub(super) async fn make(
     Ok(clone)
 }
 
-/// Checks that `clone` is what the run made: its name, folder, datastore, power and
-/// connection state, and a marker naming this run and source; then records the result on
-/// the clone (`vmrotate.verification`): verified, or failed with the problem.
+/// Checks that `clone` is what the run made: its name, folder, datastore, power state and a
+/// marker naming this run and source (the metadata checks), and its disks and files against
+/// `source_disks`, the capacities of the source's disks at the run's snapshot (the deep
+/// checks, see `deep.rs`); then records the result on the clone (`vmrotate.verification`):
+/// verified, or failed naming each failed check. Returns the record.
 ///
 /// # Errors
-/// [`Error::Verify`] saying what is wrong; the calls' [`Error::Vsphere`].
+/// [`Error::Verify`] naming what is wrong; the calls' [`Error::Vsphere`].
 pub(super) async fn verify(
     run: &Run<'_>,
     clone: &ManagedObjectReference,
     expected: &Expected<'_>,
     source_uuid: &str,
-) -> Result<(), Error> {
+    source_disks: &[u64],
+) -> Result<Verification, Error> {
     let client = run.client;
     let details = Inventory::details(client, std::slice::from_ref(clone)).await?;
-    let checks = [
-        "exists",
-        "name",
-        "folder",
-        "datastore",
-        "powered_off",
-        "connected",
-        "marker",
-    ];
-    let problem = match details.first() {
-        None => Some("it does not exist, although its clone task succeeded".to_owned()),
-        Some(vm) if vm.name != expected.name => Some(format!("it is named {}", vm.name)),
-        Some(vm) if vm.parent.as_ref() != Some(expected.folder) => {
-            Some("it is not in the backup folder".to_owned())
-        }
-        Some(vm) if !vm.datastores.contains(&expected.datastore.moref) => Some(format!(
-            "it is not on the datastore {}",
-            expected.datastore.name
-        )),
-        Some(vm) if vm.power_state != PowerState::PoweredOff => {
-            Some("it is not powered off".to_owned())
-        }
-        Some(vm) if !vm.connected => Some("vCenter cannot reach it (not connected)".to_owned()),
-        Some(vm) => match vm.valid_marker() {
-            Some(marker) if marker.run == run.id && marker.is_backup_of(source_uuid) => None,
-            Some(_) => Some("its marker names another run or VM".to_owned()),
-            None => Some("its vmrotate marker does not read back".to_owned()),
-        },
+    let Some(vm) = details.first() else {
+        return Err(Error::Verify(format!(
+            "the new clone {} does not exist, although its clone task succeeded. Nothing was \
+             deleted",
+            expected.name
+        )));
     };
-    let vm = VirtualMachine::new(client.clone(), clone.clone());
+    let mut checked = deep::Checked::default();
+    for (name, problem) in metadata_problems(run, vm, expected, source_uuid) {
+        match problem {
+            None => checked.passed.push(name.to_owned()),
+            Some(problem) => checked.failed.push((name.to_owned(), problem)),
+        }
+    }
+    let state = deep::CloneState::read(client, clone).await?;
+    let target = deep::Target {
+        name: &expected.datastore.name,
+        moref: Some(&expected.datastore.moref),
+    };
+    let linked = run.job.clone_kind == CloneKind::Linked;
+    let deep = deep::check(&state, Some(source_disks), &target, linked);
+    checked.passed.extend(deep.passed);
+    checked.failed.extend(deep.failed);
+    let handle = VirtualMachine::new(client.clone(), clone.clone());
     let timeout = run.job.timeouts.delete;
-    let mut record = Verification::passed(
-        &run.id,
-        checks.iter().map(|&check| check.to_owned()).collect(),
-        Timestamp::now(),
-    );
-    let Some(problem) = problem else {
-        return record.record(&vm, timeout).await;
+    let mut record = Verification::passed(&run.id, checked.passed.clone(), Timestamp::now());
+    record.source_disks = source_disks.to_vec();
+    let Some(problem) = checked.problem() else {
+        record.record(&handle, timeout).await?;
+        return Ok(record);
     };
-    if !details.is_empty() {
-        record.state = VerificationState::Failed;
-        record.checks.clear();
-        record.problem = Some(problem.clone());
-        if let Err(error) = record.record(&vm, timeout).await {
-            log::warn!(
-                "could not record the failed verification of {}: {error}",
-                expected.name
-            );
-        }
+    let names = checked
+        .failed
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect();
+    let record = record.failing(names, problem.clone());
+    if let Err(error) = record.record(&handle, timeout).await {
+        log::warn!(
+            "could not record the failed verification of {}: {error}",
+            expected.name
+        );
     }
     Err(Error::Verify(format!(
         "the new clone {} could not be verified: {problem}. Nothing was deleted; the next run \
          deletes it (or verifies it, if the problem was passing)",
         expected.name
     )))
+}
+
+/// The metadata checks of the new clone `vm`, by name, each with its problem if it failed.
+fn metadata_problems(
+    run: &Run<'_>,
+    vm: &VmDetails,
+    expected: &Expected<'_>,
+    source_uuid: &str,
+) -> [(&'static str, Option<String>); 5] {
+    let marker = match vm.valid_marker() {
+        Some(marker) if marker.run == run.id && marker.is_backup_of(source_uuid) => None,
+        Some(_) => Some("its marker names another run or VM".to_owned()),
+        None => Some("its vmrotate marker does not read back".to_owned()),
+    };
+    [
+        (
+            "name",
+            (vm.name != expected.name).then(|| format!("it is named {}", vm.name)),
+        ),
+        (
+            "folder",
+            (vm.parent.as_ref() != Some(expected.folder))
+                .then(|| "it is not in the backup folder".to_owned()),
+        ),
+        (
+            "datastore",
+            (!vm.datastores.contains(&expected.datastore.moref))
+                .then(|| format!("it is not on the datastore {}", expected.datastore.name)),
+        ),
+        (
+            "powered_off",
+            (vm.power_state != PowerState::PoweredOff).then(|| "it is not powered off".to_owned()),
+        ),
+        ("marker", marker),
+    ]
 }

@@ -109,9 +109,20 @@ impl Selection {
             .iter()
             .map(|generation| Existing {
                 name: generation.name.clone(),
-                created: generation.valid_marker().map(|marker| marker.created),
+                created: rotation_time(generation),
             })
             .collect()
+    }
+}
+
+/// When `vm` counts as created for the rotation: its marker's creation time, or the Unix
+/// epoch when its boot test failed, so that it counts as the oldest generation and is
+/// deleted before any verified one.
+pub(crate) fn rotation_time(vm: &VmDetails) -> Option<jiff::Timestamp> {
+    let created = vm.valid_marker()?.created;
+    match Verification::read(&vm.extra_config) {
+        Some(record) if record.boot_failed() => Some(jiff::Timestamp::UNIX_EPOCH),
+        _ => Some(created),
     }
 }
 
@@ -122,11 +133,14 @@ pub(crate) fn select(job: &JobConfig, source_uuid: &str, candidates: Vec<VmDetai
         if job.mode == Mode::Compat {
             selection.generations.push(vm);
         } else if vm.is_backup_of(source_uuid) {
-            match Verification::state_of(&vm.extra_config) {
-                VerificationState::Verified => selection.generations.push(vm),
-                VerificationState::Unverified | VerificationState::Failed => {
-                    selection.unverified.push(vm);
-                }
+            // A clone whose boot test failed is kept and counted, oldest (`rotation_time`).
+            let counts = Verification::read(&vm.extra_config).is_some_and(|record| {
+                record.state == VerificationState::Verified || record.boot_failed()
+            });
+            if counts {
+                selection.generations.push(vm);
+            } else {
+                selection.unverified.push(vm);
             }
         } else if is_clone_name(job, &vm.name) {
             selection.warnings.push(left_alone(&vm, &job.vm));

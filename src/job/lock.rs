@@ -10,12 +10,13 @@ use vsphere_client::types::{
     ManagedObjectReference, VirtualMachineSnapshotInfo, VirtualMachineSnapshotTree,
 };
 
+use super::boot;
 use super::holder::{Holder, Liveness};
 use super::inventory::Inventory;
 use super::marker::SnapshotMarker;
 use super::returned_ref;
 use super::tasks::{self, RunningTask};
-use crate::config::{JobConfig, VmMatch};
+use crate::config::{JobConfig, VerifyMode, VmMatch};
 use crate::error::Error;
 
 /// Slack added to a run's timeouts before its lock counts as stale.
@@ -41,7 +42,11 @@ pub(crate) fn lifetime(job: &JobConfig, deletes: usize) -> Duration {
         None => u32::from(job.slots),
         Some(_) => u32::try_from(deletes).unwrap_or(u32::MAX),
     };
-    (timeouts.snapshot * 2 + timeouts.clone + LIFETIME_SLACK)
+    let boot = match job.verify {
+        VerifyMode::Metadata => Duration::ZERO,
+        VerifyMode::Boot | VerifyMode::BootWeekly => timeouts.boot + boot::STEP_TIMEOUT * 3,
+    };
+    (timeouts.snapshot * 2 + timeouts.clone + boot + LIFETIME_SLACK)
         .saturating_add(timeouts.delete.saturating_mul(deletes))
 }
 

@@ -1,14 +1,17 @@
 //! One VM's backup run ([`backup`], whose documentation lists the steps), and the pieces it
 //! shares with listing and restoring: the inventory, the markers, the lock, the folder.
 
+pub(crate) mod boot;
 mod clone;
 mod consolidate;
 pub(crate) mod crash;
+pub(crate) mod deep;
 mod delete;
 pub(crate) mod fleet;
 pub(crate) mod folder;
 pub(crate) mod generations;
-mod holder;
+pub(crate) mod hardware;
+pub(crate) mod holder;
 pub(crate) mod inventory;
 mod limits;
 pub(crate) mod lock;
@@ -32,7 +35,7 @@ pub use lock::unlock;
 pub use marker::{CloneMarker, ClonePolicy};
 pub use retention_name::RetentionCloneName;
 pub use tasks::STOP_WAIT;
-pub use verification::{Verification, VerificationLevel, VerificationState};
+pub use verification::{BootResult, Verification, VerificationLevel, VerificationState};
 
 use crate::config::JobConfig;
 use crate::events::EventSink;

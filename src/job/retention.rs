@@ -59,9 +59,13 @@ pub(crate) fn decide(
 ) -> Result<Decision, Error> {
     let retention = config.policy()?;
     let zone = config.time_zone()?;
-    let mut snapshots = snapshots(generations, &zone);
+    // A clone whose boot test failed is never kept by the policy: removed first.
+    let (boot_failed, counted): (Vec<&VmDetails>, Vec<&VmDetails>) = generations
+        .iter()
+        .partition(|vm| super::generations::rotation_time(vm) == Some(Timestamp::UNIX_EPOCH));
+    let mut snapshots = snapshots(&counted, &zone);
     snapshots.extend(new_clone.map(|name| Snapshot::new(name, ZonedDateTime::new(now, zone))));
-    retention
+    let mut decision = retention
         .apply(&snapshots, now)
         .map_err(|error| match error {
             RetentionError::DuplicateSnapshotId { id } => Error::Preflight(format!(
@@ -69,12 +73,16 @@ pub(crate) fn decide(
              rename or remove all but one"
             )),
             other => Error::Config(format!("the retention policy cannot run: {other}")),
-        })
+        })?;
+    decision
+        .remove
+        .extend(boot_failed.into_iter().map(|vm| vm.name.clone()));
+    Ok(decision)
 }
 
 /// The generations as retention snapshots: named by the VM, taken at the creation time their
 /// marker records, in `zone` (whose offset restic buckets by). Only marked clones are counted.
-fn snapshots(generations: &[VmDetails], zone: &TimeZone) -> Vec<Snapshot> {
+fn snapshots(generations: &[&VmDetails], zone: &TimeZone) -> Vec<Snapshot> {
     generations
         .iter()
         .filter_map(|vm| {

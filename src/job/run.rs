@@ -20,7 +20,7 @@ use super::lock::{self, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
 use super::preflight::Placement;
-use super::{RunOptions, delete, retention, unverified};
+use super::{RunOptions, boot, delete, hardware, retention, unverified};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
 use crate::events::{Event, EventSink, Events};
@@ -524,6 +524,13 @@ impl<'a> Run<'a> {
         crash.reached(Step::AfterLock);
         let prepared = self.replan(survey, folder).await?;
         self.check_stop("before cloning")?;
+        // Before the clone: the simulator aliases the source's disks to the clone's after one.
+        let source_disks: Vec<u64> = hardware::disks_of(self.client, snapshot)
+            .await
+            .map_err(|error| error.during(|| format!("reading the disks of {name}'s snapshot")))?
+            .iter()
+            .map(|disk| disk.capacity_bytes)
+            .collect();
         let expected = Expected {
             name: prepared.plan.new_clone(),
             folder,
@@ -544,10 +551,16 @@ impl<'a> Run<'a> {
         prepared.placement.reservation.keep();
         self.report.created = Some(expected.name.to_owned());
         crash.reached(Step::AfterClone);
-        clone::verify(self, &clone, &expected, &source.uuid)
+        let verifying = || format!("verifying the clone {}", expected.name);
+        let record = clone::verify(self, &clone, &expected, &source.uuid, &source_disks)
             .await
-            .map_err(|error| error.during(|| format!("verifying the clone {}", expected.name)))?;
+            .map_err(|error| error.during(verifying))?;
         crash.reached(Step::AfterVerify);
+        boot::in_run(self, &clone, expected.name, record, &prepared.generations)
+            .await
+            .map_err(|error| {
+                error.during(|| format!("boot-testing the clone {}", expected.name))
+            })?;
         self.check_stop(&format!(
             "after the new clone {} was verified (the deletes of its rotation are left to the \
              next run)",

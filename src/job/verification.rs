@@ -33,9 +33,25 @@ pub enum VerificationState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationLevel {
-    /// The clone's inventory record: name, folder, datastore, marker, power and connection
-    /// state.
+    /// The clone's inventory record (name, folder, datastore, marker, power and connection
+    /// state) and its disks and files, compared with the source at the run's snapshot.
     Metadata,
+    /// The metadata checks, and the clone booted isolated from the network until VMware Tools
+    /// reported a heartbeat (see [`BootResult`]).
+    Boot,
+}
+
+/// What a boot test saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootResult {
+    /// The host the clone was powered on on (its name, or its reference when unknown).
+    pub host: String,
+    /// Milliseconds from power-on to the first Tools heartbeat; none when it never came.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_after_ms: Option<u64>,
+    /// The console screenshot's datastore path, when the host took one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screenshot: Option<String>,
 }
 
 /// The verification record of a clone (`vmrotate.verification` in its `config.extraConfig`).
@@ -62,6 +78,16 @@ pub struct Verification {
     /// What failed, when the state is failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// The checks that failed, by name (`disk_count`, `disks_on_target`, `boot`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// The capacities in bytes of the source's disks at the run's snapshot, in order: what a
+    /// later `verify` compares the clone with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_disks: Vec<u64>,
+    /// The boot test's result (level boot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot: Option<BootResult>,
 }
 
 impl Verification {
@@ -74,7 +100,25 @@ impl Verification {
             run: run.to_owned(),
             checks,
             problem: None,
+            failed: Vec::new(),
+            source_disks: Vec::new(),
+            boot: None,
         }
+    }
+
+    /// This record turned failed: `failed` names the checks that did not pass and `problem`
+    /// says why.
+    pub(crate) fn failing(mut self, failed: Vec<String>, problem: String) -> Self {
+        self.state = VerificationState::Failed;
+        self.failed = failed;
+        self.problem = Some(problem);
+        self
+    }
+
+    /// Whether this record says a boot test failed: such a clone is kept, but counted oldest
+    /// by the rotation (deleted before any verified generation).
+    pub(crate) fn boot_failed(&self) -> bool {
+        self.state == VerificationState::Failed && self.level == VerificationLevel::Boot
     }
 
     /// The record a clone carries in `entries` (its `extraConfig`), if any. The last entry of

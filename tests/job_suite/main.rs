@@ -17,3 +17,4 @@ mod rotation;
 mod safety;
 mod schema;
 mod support;
+mod verify;

@@ -4,6 +4,8 @@
 // local datastores (LocalDS_0, ...) and one NFS datastore per -nfs name, all mounted on every host, and
 // -vms powered-on VMs IN TOTAL in the cluster's root pool (DC0_C0_RP0_VM0, ...), spread over the hosts.
 //
+// -tools-heartbeat-after makes powered-on VMs report a VMware Tools heartbeat (see tools_double.go).
+//
 // -async-task makes the given *_Task methods run in the background as on a real vCenter, cancelable
 // with CancelTask (see async_task.go); the simulator itself finishes every task before it answers.
 //
@@ -151,6 +153,7 @@ func run(o options) error {
 		return err
 	}
 
+	startToolsDouble() // see tools_double.go
 	// Set after customize so that its calls are neither delayed nor traced.
 	model.DelayConfig.MethodDelay = o.methodDelays
 	simulator.SessionIdleTimeout = o.sessionIdleTimeout

@@ -46,6 +46,7 @@ pub struct SimulatorBuilder {
     method_delays: BTreeMap<String, Duration>,
     async_tasks: BTreeMap<String, Duration>,
     trace_file: Option<PathBuf>,
+    tools_heartbeat_after: Option<Duration>,
     pub(crate) start_timeout: Duration,
 }
 
@@ -64,6 +65,7 @@ impl Default for SimulatorBuilder {
             method_delays: BTreeMap::new(),
             async_tasks: BTreeMap::new(),
             trace_file: None,
+            tools_heartbeat_after: None,
             start_timeout: Duration::from_secs(120),
         }
     }
@@ -163,6 +165,15 @@ impl SimulatorBuilder {
         self
     }
 
+    /// A test double of VMware Tools (the simulator has none): every VM powered on for `delay`
+    /// reports `guest.toolsRunningStatus` `guestToolsRunning` and `guestHeartbeatStatus`
+    /// green, and reports them not running and gray again once powered off (polled every
+    /// 50 ms). Without it no VM ever reports a heartbeat.
+    pub fn tools_heartbeat_after(mut self, delay: Duration) -> Self {
+        self.tools_heartbeat_after = Some(delay);
+        self
+    }
+
     /// Writes the raw SOAP traffic to `path`; it includes Login passwords in clear.
     pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.trace_file = Some(path.into());
@@ -227,6 +238,12 @@ impl SimulatorBuilder {
         }
         if let Some(path) = &self.trace_file {
             flag("trace-file", path.into());
+        }
+        if let Some(delay) = self.tools_heartbeat_after {
+            flag(
+                "tools-heartbeat-after",
+                format!("{}ms", delay.as_millis()).into(),
+            );
         }
         args
     }
