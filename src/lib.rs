@@ -27,6 +27,7 @@ mod find;
 mod job;
 mod list;
 mod prune;
+mod recover;
 mod report;
 mod restore;
 mod stop;
@@ -44,6 +45,10 @@ pub use job::{
 };
 pub use list::{Anomaly, Generation, VmBackups, list_backups};
 pub use prune::prune;
+pub use recover::{
+    Answer, Evidence, FoundGeneration, FoundState, RecoverReport, RecoverRequest,
+    find_generations_on, recover,
+};
 pub use report::{ErrorReport, Report, RunReport, Settlement, UnverifiedClone};
 pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;

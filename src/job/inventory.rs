@@ -77,9 +77,10 @@ struct FolderInfo {
     parent: Option<ManagedObjectReference>,
 }
 
-/// A datacenter's VM folder.
+/// A datacenter's name and VM folder.
 #[derive(Debug, Clone)]
 pub(crate) struct DatacenterInfo {
+    pub name: String,
     pub vm_folder: ManagedObjectReference,
 }
 
@@ -224,7 +225,8 @@ impl Inventory {
             }
             "Datacenter" => {
                 let vm_folder = props.require("vmFolder")?;
-                self.datacenters.insert(moref, DatacenterInfo { vm_folder });
+                let datacenter = DatacenterInfo { name, vm_folder };
+                self.datacenters.insert(moref, datacenter);
             }
             "Datastore" => self.datastores.push(DatastoreInfo {
                 moref,

@@ -9,6 +9,7 @@ pub(crate) mod generations;
 mod holder;
 pub(crate) mod inventory;
 pub(crate) mod lock;
+pub(crate) mod manifest;
 pub(crate) mod marker;
 mod plan;
 mod preflight;
@@ -90,8 +91,9 @@ impl Default for RunOptions {
 ///    \[`after-lock`\].
 /// 5. **Clone** from the snapshot into the folder on the chosen datastore, the clone born
 ///    marked (`config.extraConfig`) and annotated \[`after-clone`\]; **verify** it: it exists
-///    under its name, in the folder, on the datastore, and its marker reads back
-///    \[`after-verify`\].
+///    under its name, in the folder, on the datastore, and its marker reads back; write its
+///    manifest next to it on the datastore (`vmrotate-manifest.json`, for recovery without
+///    vCenter) \[`after-verify`\].
 /// 6. **Delete** what the plan rotates out, each only if (safe mode) it carries this VM's
 ///    marker and it is powered off (or the job forces) \[`after-delete`, after the first\].
 ///    Nothing is deleted unless the new clone was verified, in compat mode too (compat keeps

@@ -17,7 +17,7 @@ use super::lock::{self, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
 use super::preflight::{self, Placement};
-use super::{RunOptions, delete, retention, unverified};
+use super::{RunOptions, delete, manifest, retention, unverified};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
 use crate::events::{Event, EventSink, Events};
@@ -555,6 +555,16 @@ impl<'a> Run<'a> {
         clone::verify(self, &clone, &expected, &source.uuid)
             .await
             .map_err(|error| error.during(|| format!("verifying the clone {}", expected.name)))?;
+        let timeout = self.job.timeouts.delete;
+        manifest::write(
+            self.client,
+            &survey.inventory,
+            &clone,
+            expected.name,
+            &self.id,
+            timeout,
+        )
+        .await?;
         crash.reached(Step::AfterVerify);
         self.check_stop(&format!(
             "after the new clone {} was verified (the deletes of its rotation are left to the \
