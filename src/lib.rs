@@ -34,7 +34,9 @@ mod stop;
 
 pub use backup::backup_all;
 pub use bytes::Bytes;
-pub use config::{CloneKind, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch};
+pub use config::{
+    CloneKind, HostPlacement, JobConfig, Mode, RetentionConfig, StampZone, Timeouts, VmMatch,
+};
 pub use connect::ConnectOptions;
 pub use error::{Error, ErrorKind};
 pub use events::{Event, EventSink};

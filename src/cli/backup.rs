@@ -7,12 +7,16 @@ use std::process::ExitCode;
 use serde::de::DeserializeOwned;
 use vmrotate::rotation_core::retention::{Flavor, Rules};
 use vmrotate::{
-    CloneKind, ConnectOptions, JobConfig, Mode, RetentionConfig, RunOptions, StampZone, VmMatch,
+    CloneKind, ConnectOptions, HostPlacement, JobConfig, Mode, RetentionConfig, RunOptions,
+    StampZone, VmMatch,
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::output::{self, Progress};
 use super::{CliError, block_on_stoppable};
+
+/// `--host other`: [`HostPlacement::OtherHost`].
+const OTHER_HOST: &str = "other";
 
 /// Back up VMs: snapshot, clone onto a backup datastore, rotate the generations.
 ///
@@ -50,7 +54,8 @@ pub struct BackupArgs {
     /// full (an independent thin copy) or linked (depends on the source VM's disks).
     #[arg(long, value_name = "KIND", default_value = "full", value_parser = serde_enum::<CloneKind>)]
     clone_kind: CloneKind,
-    /// The host to register the clones on [default: the source VM's host].
+    /// The host to register the clones on [default: the source VM's host]; `other`: a host
+    /// other than the source VM's that mounts the target datastore (placement = "other-host").
     #[arg(long)]
     host: Option<String>,
     /// The resource pool for the clones [default: the source VM's pool].
@@ -190,7 +195,10 @@ impl BackupArgs {
                 job.slots = self.slots;
                 job.folder.clone_from(&self.folder);
                 job.clone_kind = self.clone_kind;
-                job.host.clone_from(&self.host);
+                match self.host.as_deref() {
+                    Some(OTHER_HOST) => job.placement = HostPlacement::OtherHost,
+                    host => job.host = host.map(str::to_owned),
+                }
                 job.resource_pool.clone_from(&self.resource_pool);
                 job.mode = self.mode;
                 job.quiesce = self.quiesce;

@@ -104,6 +104,11 @@ mod tests {
         let file = parse(text).unwrap();
         assert!(file.job.len() >= 2);
         assert!(file.job.iter().all(|job| !job.datastores.is_empty()));
+        assert!(
+            file.job
+                .iter()
+                .any(|job| job.placement == vmrotate::HostPlacement::OtherHost)
+        );
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub(crate) struct HostInfo {
     pub name: String,
     pub compute_resource: Option<ManagedObjectReference>,
     pub datastores: Vec<ManagedObjectReference>,
+    /// How many VMs are registered on it.
+    pub vms: usize,
 }
 
 /// A resource pool, the compute resource owning it, and its parent (the compute resource
@@ -203,7 +205,7 @@ impl Inventory {
             .and_type("Folder", &["name", "parent"])
             .and_type("Datacenter", &["name", "vmFolder"])
             .and_type("Datastore", &["name", "summary"])
-            .and_type("HostSystem", &["name", "parent", "datastore"])
+            .and_type("HostSystem", &["name", "parent", "datastore", "vm"])
             .and_type("ResourcePool", &["name", "parent", "owner"])
             .retrieve(client)
             .await?;
@@ -238,6 +240,9 @@ impl Inventory {
                 name,
                 compute_resource: props.get("parent")?,
                 datastores: props.get("datastore")?.unwrap_or_default(),
+                vms: props
+                    .get::<Vec<ManagedObjectReference>>("vm")?
+                    .map_or(0, |vms| vms.len()),
             }),
             "ResourcePool" | "VirtualApp" => self.pools.push(PoolInfo {
                 moref,

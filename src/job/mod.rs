@@ -11,6 +11,7 @@ pub(crate) mod inventory;
 pub(crate) mod lock;
 pub(crate) mod manifest;
 pub(crate) mod marker;
+mod other_host;
 mod plan;
 mod preflight;
 mod retention;
