@@ -61,6 +61,11 @@ pub struct JobConfig {
     /// The host the clones are registered on. Default: the source VM's host.
     #[serde(default)]
     pub host: Option<String>,
+    /// `other-host`: register the clones on a host other than the source VM's, one that
+    /// mounts the target datastore (the fewest registered VMs first), so that a copy can be
+    /// powered on when the source's host dies. Default: `same-host` (or [`host`](Self::host)).
+    #[serde(default)]
+    pub placement: HostPlacement,
     /// The resource pool the clones go to. Default: the source VM's pool.
     #[serde(default)]
     pub resource_pool: Option<String>,
@@ -190,6 +195,17 @@ pub enum VmMatch {
     Exact,
     /// The one VM whose name starts with `vm`; an error when none or several do.
     Prefix,
+}
+
+/// Which host a clone is registered on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostPlacement {
+    /// The source VM's host, or the job's [`host`](JobConfig::host).
+    #[default]
+    SameHost,
+    /// Another host mounting the target datastore, the one with the fewest registered VMs.
+    OtherHost,
 }
 
 /// What kind of copy a clone is.
@@ -345,6 +361,7 @@ impl JobConfig {
             folder: default_folder(),
             clone_kind: CloneKind::default(),
             host: None,
+            placement: HostPlacement::default(),
             resource_pool: None,
             mode: Mode::default(),
             quiesce: Quiesce::Off,
@@ -371,6 +388,12 @@ impl JobConfig {
         if self.datastores.is_empty() {
             return Err(Error::Config(format!(
                 "no backup datastore for {}: set `datastores` (e.g. NFS_durian)",
+                self.vm
+            )));
+        }
+        if self.placement == HostPlacement::OtherHost && self.host.is_some() {
+            return Err(Error::Config(format!(
+                "{}: placement = \"other-host\" chooses the host, so do not name one (host)",
                 self.vm
             )));
         }

@@ -30,6 +30,7 @@ mod list;
 pub mod metrics;
 pub mod notify;
 mod prune;
+mod recover;
 mod report;
 mod restore;
 mod stop;
@@ -38,8 +39,8 @@ mod verify;
 pub use backup::backup_all;
 pub use bytes::Bytes;
 pub use config::{
-    CloneKind, DEFAULT_PREFIX, DEFAULT_SLOTS, IndependentDisks, JobConfig, Mode, Quiesce,
-    RetentionConfig, SETTINGS, StampZone, Timeouts, VerifyMode, VmMatch, default_stamp,
+    CloneKind, DEFAULT_PREFIX, DEFAULT_SLOTS, HostPlacement, IndependentDisks, JobConfig, Mode,
+    Quiesce, RetentionConfig, SETTINGS, StampZone, Timeouts, VerifyMode, VmMatch, default_stamp,
     spell_settings, validate_jobs,
 };
 pub use connect::ConnectOptions;
@@ -52,6 +53,10 @@ pub use job::{
 };
 pub use list::{Anomaly, Generation, VmBackups, list_backups};
 pub use prune::prune;
+pub use recover::{
+    Answer, Evidence, FoundGeneration, FoundState, RecoverReport, RecoverRequest,
+    find_generations_on, recover,
+};
 pub use report::{ErrorReport, Report, RunReport, Settlement, UnverifiedClone};
 pub use restore::{RestoreReport, RestoreRequest, restore};
 pub use rotation_core;

@@ -519,7 +519,7 @@ async fn register_back(
 }
 
 /// `Rename_Task`, through the untyped call (the method is not generated).
-async fn rename(
+pub(crate) async fn rename(
     client: &Client,
     vm: &VirtualMachine,
     name: &str,

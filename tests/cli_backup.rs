@@ -230,3 +230,46 @@ fn a_terminal_gets_progress_bars_instead_of_log_lines() {
         "log lines on a terminal: {screen:?}"
     );
 }
+
+#[test]
+fn host_other_places_the_clone_on_another_host_mounting_the_datastore() {
+    let trace = tempfile::NamedTempFile::new().unwrap();
+    let lab = Lab::with(vcsim::Simulator::builder().trace_file(trace.path()));
+    lab.backup(&["--host", "other"]);
+    assert_eq!(lab.generations(VM).len(), 1);
+    // The clone spec names a host: not the source's (avocado2 runs on DC0_C0_H0, host-21).
+    let traffic = std::fs::read_to_string(trace.path()).unwrap();
+    let clone = traffic
+        .split("<CloneVM_Task")
+        .nth(1)
+        .and_then(|call| call.split("</CloneVM_Task>").next())
+        .expect("a CloneVM_Task call");
+    let host = clone
+        .split("<host type=\"HostSystem\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .expect("the clone spec names a host");
+    let source_host = traffic
+        .split("<name>runtime.host</name>")
+        .nth(1)
+        .and_then(|rest| rest.split('>').nth(1))
+        .and_then(|rest| rest.split('<').next())
+        .expect("the source's host was read");
+    assert!(source_host.starts_with("host-"), "{source_host}");
+    assert_ne!(host, source_host, "the clone goes to another host");
+
+    // A host named with placement = "other-host" is refused before anything is done.
+    let dir = lab.dir().join("jobs.toml");
+    std::fs::write(
+        &dir,
+        "[[job]]\nvm = \"avocado2\"\ndatastores = [\"NFS_durian\"]\nplacement = \"other-host\"\nhost = \"DC0_C0_H1\"\n",
+    )
+    .unwrap();
+    let refused = lab.run(&["run", "--config", dir.to_str().unwrap()]);
+    assert!(
+        stderr(&refused).contains("placement = \"other-host\" chooses the host"),
+        "{}",
+        describe(&refused)
+    );
+    assert_eq!(lab.generations(VM).len(), 1);
+}

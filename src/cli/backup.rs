@@ -8,14 +8,17 @@ use std::process::ExitCode;
 use serde::de::DeserializeOwned;
 use vmrotate::rotation_core::retention::{Flavor, Rules};
 use vmrotate::{
-    CloneKind, ConnectOptions, IndependentDisks, JobConfig, Mode, Quiesce, RetentionConfig,
-    RunOptions, StampZone, VerifyMode, VmMatch,
+    CloneKind, ConnectOptions, HostPlacement, IndependentDisks, JobConfig, Mode, Quiesce,
+    RetentionConfig, RunOptions, StampZone, VerifyMode, VmMatch,
 };
 
 use super::connection::{ConnectionArgs, ConnectionTable};
 use super::notify::NotifyTables;
 use super::output::{self, Progress};
 use super::{CliError, block_on_stoppable};
+
+/// `--host other`: [`HostPlacement::OtherHost`].
+const OTHER_HOST: &str = "other";
 
 /// Back up VMs: snapshot, clone onto a backup datastore, rotate the generations.
 ///
@@ -57,7 +60,8 @@ pub struct BackupArgs {
     /// network), or boot-weekly (the boot test in the first run of each ISO week).
     #[arg(long, value_name = "LEVEL", default_value = "metadata", value_parser = serde_enum::<VerifyMode>)]
     verify: VerifyMode,
-    /// The host to register the clones on [default: the source VM's host].
+    /// The host to register the clones on [default: the source VM's host]; `other`: a host
+    /// other than the source VM's that mounts the target datastore (placement = "other-host").
     #[arg(long)]
     host: Option<String>,
     /// The resource pool for the clones [default: the source VM's pool].
@@ -254,7 +258,10 @@ impl BackupArgs {
                 job.slots = self.slots;
                 job.folder.clone_from(&self.folder);
                 job.clone_kind = self.clone_kind;
-                job.host.clone_from(&self.host);
+                match self.host.as_deref() {
+                    Some(OTHER_HOST) => job.placement = HostPlacement::OtherHost,
+                    host => job.host = host.map(str::to_owned),
+                }
                 job.resource_pool.clone_from(&self.resource_pool);
                 job.mode = self.mode;
                 job.quiesce = self.quiesce;

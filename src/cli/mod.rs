@@ -20,6 +20,7 @@ mod notify;
 mod output;
 mod plan;
 mod prune;
+mod recover;
 mod restore;
 mod run;
 mod signals;
@@ -47,6 +48,7 @@ struct Cli {
 enum Command {
     Backup(backup::BackupArgs),
     List(list::ListArgs),
+    Recover(recover::RecoverArgs),
     Restore(restore::RestoreArgs),
     Run(run::RunArgs),
     Unlock(unlock::UnlockArgs),
@@ -146,6 +148,7 @@ pub fn run() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Unlock(args) => unlock::run(args),
         Command::List(args) => list::run(args),
+        Command::Recover(args) => recover::run(args),
         Command::Restore(args) => restore::run(args),
         Command::Prune(args) => prune::run(args),
         Command::Verify(args) => verify::run(args),

@@ -115,6 +115,11 @@ mod tests {
         assert!(file.job.len() >= 2);
         assert!(file.job.iter().all(|job| !job.datastores.is_empty()));
         assert_eq!(file.run.clones_per_datastore.map(|n| n.get()), Some(2));
+        assert!(
+            file.job
+                .iter()
+                .any(|job| job.placement == vmrotate::HostPlacement::OtherHost)
+        );
     }
 
     #[test]

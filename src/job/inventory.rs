@@ -60,6 +60,8 @@ pub(crate) struct HostInfo {
     pub name: String,
     pub compute_resource: Option<ManagedObjectReference>,
     pub datastores: Vec<ManagedObjectReference>,
+    /// How many VMs are registered on it.
+    pub vms: usize,
 }
 
 /// A resource pool, the compute resource owning it, and its parent (the compute resource
@@ -78,9 +80,10 @@ struct FolderInfo {
     parent: Option<ManagedObjectReference>,
 }
 
-/// A datacenter's VM folder.
+/// A datacenter's name and VM folder.
 #[derive(Debug, Clone)]
 pub(crate) struct DatacenterInfo {
+    pub name: String,
     pub vm_folder: ManagedObjectReference,
 }
 
@@ -207,7 +210,7 @@ impl Inventory {
             .and_type("Folder", &["name", "parent"])
             .and_type("Datacenter", &["name", "vmFolder"])
             .and_type("Datastore", &["name", "summary"])
-            .and_type("HostSystem", &["name", "parent", "datastore"])
+            .and_type("HostSystem", &["name", "parent", "datastore", "vm"])
             .and_type("ResourcePool", &["name", "parent", "owner"])
             .retrieve(client)
             .await?;
@@ -229,7 +232,8 @@ impl Inventory {
             }
             "Datacenter" => {
                 let vm_folder = props.require("vmFolder")?;
-                self.datacenters.insert(moref, DatacenterInfo { vm_folder });
+                let datacenter = DatacenterInfo { name, vm_folder };
+                self.datacenters.insert(moref, datacenter);
             }
             "Datastore" => self.datastores.push(DatastoreInfo {
                 moref,
@@ -241,6 +245,9 @@ impl Inventory {
                 name,
                 compute_resource: props.get("parent")?,
                 datastores: props.get("datastore")?.unwrap_or_default(),
+                vms: props
+                    .get::<Vec<ManagedObjectReference>>("vm")?
+                    .map_or(0, |vms| vms.len()),
             }),
             "ResourcePool" | "VirtualApp" => self.pools.push(PoolInfo {
                 moref,

@@ -15,7 +15,9 @@ pub(crate) mod holder;
 pub(crate) mod inventory;
 mod limits;
 pub(crate) mod lock;
+pub(crate) mod manifest;
 pub(crate) mod marker;
+mod other_host;
 mod plan;
 mod preflight;
 mod quiesce;
@@ -105,8 +107,9 @@ impl Default for RunOptions {
 ///    \[`after-lock`\].
 /// 5. **Clone** from the snapshot into the folder on the chosen datastore, the clone born
 ///    marked (`config.extraConfig`) and annotated \[`after-clone`\]; **verify** it: it exists
-///    under its name, in the folder, on the datastore, and its marker reads back
-///    \[`after-verify`\].
+///    under its name, in the folder, on the datastore, and its marker reads back; write its
+///    manifest next to it on the datastore (`vmrotate-manifest.json`, for recovery without
+///    vCenter) \[`after-verify`\].
 /// 6. **Delete** what the plan rotates out, each only if (safe mode) it carries this VM's
 ///    marker and it is powered off (or the job forces) \[`after-delete`, after the first\].
 ///    Nothing is deleted unless the new clone was verified, in compat mode too (compat keeps

@@ -36,10 +36,11 @@ mod source;
 use vsphere_client::types::{ManagedObjectReference, Value};
 
 use super::folder::FolderTarget;
-use super::inventory::{DatastoreInfo, Inventory, VmDetails, list};
+use super::inventory::{DatastoreInfo, HostInfo, Inventory, VmDetails, list};
 use super::limits::{Ledger, Reservation};
+use super::other_host;
 use crate::bytes::Bytes;
-use crate::config::JobConfig;
+use crate::config::{HostPlacement, JobConfig};
 use crate::error::Error;
 
 /// What the plan of a run makes and deletes, as the placement needs it.
@@ -58,7 +59,8 @@ pub(crate) struct Placement {
     pub datastore: DatastoreInfo,
     pub folder: FolderTarget,
     pub pool: ManagedObjectReference,
-    /// Set only when the job names a host: otherwise the clone stays on the source's host.
+    /// Set only when the job names a host or places clones on another host: otherwise the
+    /// clone stays on the source's host.
     pub host: Option<ManagedObjectReference>,
     pub warnings: Vec<String>,
     /// The source's devices the clone leaves out (`independent_disks = "skip"`), as read.
@@ -107,39 +109,28 @@ pub(crate) fn check(
         .as_deref()
         .map(|name| inventory.host_named(name))
         .transpose()?;
-    let compute_resource = target_host.unwrap_or(source_host).compute_resource.as_ref();
-    let pool = match (&job.resource_pool, target_host) {
-        (Some(name), _) => inventory.pool_named(name, compute_resource)?.moref.clone(),
-        (None, Some(host)) => compute_resource
-            .and_then(|resource| inventory.root_pool_of(resource))
-            .map(|pool| pool.moref.clone())
-            .ok_or_else(|| {
-                Error::Preflight(format!(
-                    "cannot find the root resource pool of host {}: name a resource pool",
-                    host.name
-                ))
-            })?,
-        (None, None) => source
-            .pool
-            .as_ref()
-            .map(|pool| source::clone_pool(inventory, pool))
-            .ok_or_else(|| {
-                Error::Preflight(format!(
-                    "{} is in no resource pool (is it a template?): name a resource pool",
-                    source.name
-                ))
-            })?,
-    };
 
     let disks = disks::plan(job, &source.name, &source.devices)?;
     source::snapshot_room(inventory, job, source)?;
     let bytes = source.committed_bytes.saturating_add(disks.rdm_bytes);
     let configured = resolve_datastores(inventory, job, &source_host.datastores)?;
-    let mut hosts = vec![source_host];
-    hosts.extend(target_host.filter(|host| host.moref != source_host.moref));
     let mut rejected = Vec::new();
     for index in preference(&configured, plan.deleted, plan.generations) {
         let datastore = configured[index];
+        let target = match job.placement {
+            HostPlacement::OtherHost => {
+                match other_host::choose(inventory, source_host, datastore) {
+                    Ok(host) => Some(host),
+                    Err(reason) => {
+                        rejected.push(reason);
+                        continue;
+                    }
+                }
+            }
+            HostPlacement::SameHost => target_host,
+        };
+        let mut hosts = vec![source_host];
+        hosts.extend(target.filter(|host| host.moref != source_host.moref));
         let reserved = ledger.reserved(&datastore.moref);
         match unusable_because(datastore, &hosts, bytes, job.free_space_margin, reserved) {
             None => {
@@ -150,8 +141,8 @@ pub(crate) fn check(
                 return Ok(Placement {
                     datastore: datastore.clone(),
                     folder,
-                    pool,
-                    host: target_host.map(|host| host.moref.clone()),
+                    pool: pool_for(inventory, job, source, source_host, target)?,
+                    host: target.map(|host| host.moref.clone()),
                     warnings,
                     left_out: disks.left_out,
                     reservation: ledger.reserve(&datastore.moref, bytes),
@@ -165,6 +156,40 @@ pub(crate) fn check(
         source.name,
         rejected.join("; ")
     )))
+}
+
+/// The resource pool for a clone of `source` registered on `target` (default: the source's
+/// host): the job's, else the target's root pool, else the source's own.
+fn pool_for(
+    inventory: &Inventory,
+    job: &JobConfig,
+    source: &VmDetails,
+    source_host: &HostInfo,
+    target: Option<&HostInfo>,
+) -> Result<ManagedObjectReference, Error> {
+    let compute_resource = target.unwrap_or(source_host).compute_resource.as_ref();
+    match (&job.resource_pool, target) {
+        (Some(name), _) => Ok(inventory.pool_named(name, compute_resource)?.moref.clone()),
+        (None, Some(host)) => compute_resource
+            .and_then(|resource| inventory.root_pool_of(resource))
+            .map(|pool| pool.moref.clone())
+            .ok_or_else(|| {
+                Error::Preflight(format!(
+                    "cannot find the root resource pool of host {}: name a resource pool",
+                    host.name
+                ))
+            }),
+        (None, None) => source
+            .pool
+            .as_ref()
+            .map(|pool| source::clone_pool(inventory, pool))
+            .ok_or_else(|| {
+                Error::Preflight(format!(
+                    "{} is in no resource pool (is it a template?): name a resource pool",
+                    source.name
+                ))
+            }),
+    }
 }
 
 /// The configured datastores, each the one of its name mounted on `mounted` if there are
@@ -234,7 +259,7 @@ fn taken_at(generation: &VmDetails) -> Option<jiff::Timestamp> {
 /// to the run's other clones, or `None` if it can.
 fn unusable_because(
     datastore: &DatastoreInfo,
-    hosts: &[&super::inventory::HostInfo],
+    hosts: &[&HostInfo],
     bytes: u64,
     margin: f64,
     reserved: u64,
@@ -363,6 +388,7 @@ pub(super) mod tests {
             name: "esx1".into(),
             compute_resource: None,
             datastores: vec![ds.moref.clone()],
+            vms: 0,
         };
         let vm = clone_on("avocado2", &ds);
         // 10 GiB used + 10 % of 100 GiB <= 30 GiB free

@@ -20,7 +20,7 @@ use super::lock::{self, RunSnapshot};
 use super::marker::SnapshotMarker;
 use super::plan::{RunPlan, oldest_first};
 use super::preflight::Placement;
-use super::{RunOptions, boot, delete, hardware, retention, unverified};
+use super::{RunOptions, boot, delete, hardware, manifest, retention, unverified};
 use crate::config::{CloneKind, JobConfig, StampZone};
 use crate::error::Error;
 use crate::events::{Event, EventSink, Events};
@@ -555,6 +555,16 @@ impl<'a> Run<'a> {
         let record = clone::verify(self, &clone, &expected, &source.uuid, &source_disks)
             .await
             .map_err(|error| error.during(verifying))?;
+        let timeout = self.job.timeouts.delete;
+        manifest::write(
+            self.client,
+            &survey.inventory,
+            &clone,
+            expected.name,
+            &self.id,
+            timeout,
+        )
+        .await?;
         crash.reached(Step::AfterVerify);
         boot::in_run(self, &clone, expected.name, record, &prepared.generations)
             .await

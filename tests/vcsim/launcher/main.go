@@ -5,6 +5,8 @@
 // -vms powered-on VMs IN TOTAL in the cluster's root pool (DC0_C0_RP0_VM0, ...), spread over the hosts.
 //
 // -tools-heartbeat-after makes powered-on VMs report a VMware Tools heartbeat (see tools_double.go).
+// -esx serves a standalone ESXi host instead, and -nfs-root keeps the NFS datastores' directories in a
+// given directory (see esx.go).
 //
 // -async-task makes the given *_Task methods run in the background as on a real vCenter, cancelable
 // with CancelTask (see async_task.go); the simulator itself finishes every task before it answers.
@@ -118,6 +120,8 @@ func run(o options) error {
 	switch {
 	case o.hosts < 1 || o.vms < 0 || o.datastores < 0:
 		return errors.New("-hosts must be at least 1, -vms and -datastores at least 0")
+	case o.vmName != "" && *esxMode:
+		return errors.New("-vm-name renames " + firstVM + ", which -esx does not make")
 	case o.vmName != "" && o.vms < 1:
 		return errors.New("-vm-name needs at least one VM (-vms 1)")
 	case (o.tlsCert == "") != (o.tlsKey == ""):
@@ -137,19 +141,17 @@ func run(o options) error {
 		}()
 	}
 
-	model := simulator.VPX()
-	model.Host, model.Cluster, model.ClusterHost = 0, 1, o.hosts
-	model.Machine, model.Datastore = o.vms, o.datastores
+	model := newModel(o)
 	defer model.Remove()
 	if err := model.Create(); err != nil {
 		return err
 	}
-	nfsRoot, err := os.MkdirTemp("", "vcsim-nfs-")
+	nfsDir, cleanup, err := nfsDirectory()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(nfsRoot)
-	if err := customize(model, nfsRoot, o); err != nil {
+	defer cleanup()
+	if err := customize(model, nfsDir, o); err != nil {
 		return err
 	}
 
@@ -229,7 +231,7 @@ func customize(model *simulator.Model, nfsRoot string, o options) error {
 	return task.Wait(ctx)
 }
 
-// mountNFS creates, for each name, the directory root/name and mounts it on every host with
+// mountNFS creates, for each name, the directory root/name (if missing) and mounts it on every host with
 // CreateNasDatastore: the simulator names a NAS datastore after the basename of its local path.
 func mountNFS(ctx context.Context, finder *find.Finder, root string, datastores []string) error {
 	hosts, err := finder.HostSystemList(ctx, "*")
@@ -238,7 +240,7 @@ func mountNFS(ctx context.Context, finder *find.Finder, root string, datastores 
 	}
 	for _, name := range datastores {
 		dir := filepath.Join(root, name)
-		if err := os.Mkdir(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("NFS datastore %s: %w", name, err)
 		}
 		spec := types.HostNasVolumeSpec{

@@ -40,6 +40,8 @@ pub struct SimulatorBuilder {
     vms: usize,
     datastores: usize,
     nfs: Vec<String>,
+    nfs_root: Option<PathBuf>,
+    esx: bool,
     vm_name: Option<String>,
     tls: Option<(PathBuf, PathBuf)>,
     session_idle_timeout: Option<Duration>,
@@ -59,6 +61,8 @@ impl Default for SimulatorBuilder {
             vms: 1,
             datastores: 1,
             nfs: Vec::new(),
+            nfs_root: None,
+            esx: false,
             vm_name: None,
             tls: None,
             session_idle_timeout: None,
@@ -109,6 +113,23 @@ impl SimulatorBuilder {
         I::Item: Into<String>,
     {
         self.nfs.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Keeps the [`nfs`](Self::nfs) datastores' directories below `dir` (created if missing,
+    /// kept when the simulator stops) instead of a temporary directory. Two simulators given the
+    /// same `dir` and NFS names share those datastores' files, as two hosts mounting the same
+    /// NAS export do.
+    pub fn nfs_root(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.nfs_root = Some(dir.into());
+        self
+    }
+
+    /// Serves one standalone ESXi host (govmomi's ESX model) instead of a vCenter: datacenter
+    /// `ha-datacenter`, host `localhost.localdomain`, no `CloneVM_Task`; [`hosts`](Self::hosts)
+    /// and [`vm_name`](Self::vm_name) do not apply (the latter is refused).
+    pub fn esx(mut self) -> Self {
+        self.esx = true;
         self
     }
 
@@ -211,6 +232,9 @@ impl SimulatorBuilder {
         for name in &self.nfs {
             flag("nfs", name.into());
         }
+        if let Some(dir) = &self.nfs_root {
+            flag("nfs-root", dir.into());
+        }
         if let Some(name) = &self.vm_name {
             flag("vm-name", name.into());
         }
@@ -245,6 +269,9 @@ impl SimulatorBuilder {
                 format!("{}ms", delay.as_millis()).into(),
             );
         }
+        if self.esx {
+            args.push("-esx".into());
+        }
         args
     }
 }
@@ -258,6 +285,8 @@ impl fmt::Debug for SimulatorBuilder {
             .field("vms", &self.vms)
             .field("datastores", &self.datastores)
             .field("nfs", &self.nfs)
+            .field("nfs_root", &self.nfs_root)
+            .field("esx", &self.esx)
             .field("vm_name", &self.vm_name)
             .field("tls", &self.tls)
             .field("session_idle_timeout", &self.session_idle_timeout)

@@ -317,3 +317,26 @@ fn start_reports_why_the_launcher_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn esx_mode_serves_a_standalone_host_sharing_the_nfs_root() {
+    let root = tempfile::tempdir().expect("a temporary directory");
+    let esx = Simulator::builder()
+        .esx()
+        .vms(0)
+        .nfs(["NFS_durian"])
+        .nfs_root(root.path())
+        .start()
+        .expect("the ESXi simulator starts");
+    let content = soap(&esx, None, RETRIEVE_SERVICE_CONTENT);
+    assert!(content.body.contains("HostAgent"), "{}", content.body);
+    assert!(content.body.contains("ha-folder-root"), "{}", content.body);
+    assert!(root.path().join("NFS_durian").is_dir());
+    std::fs::write(root.path().join("NFS_durian/left.txt"), "by the NAS").unwrap();
+    esx.stop().expect("the simulator stops");
+    assert_eq!(
+        std::fs::read_to_string(root.path().join("NFS_durian/left.txt")).unwrap(),
+        "by the NAS",
+        "the NFS root is kept"
+    );
+}

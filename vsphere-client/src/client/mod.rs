@@ -208,6 +208,11 @@ impl Client {
         .await
     }
 
+    /// The transport, for requests other than SOAP calls (datastore files).
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.connection.transport
+    }
+
     fn connection(&self) -> &Connection {
         &self.inner.connection
     }

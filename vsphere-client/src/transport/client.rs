@@ -5,7 +5,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE};
-use reqwest::{Response, StatusCode, redirect};
+use reqwest::{Response, StatusCode, Url, redirect};
 
 use zeroize::Zeroize;
 
@@ -237,6 +237,52 @@ impl Transport {
         }
         let body = self.read_body(response).await?;
         Ok(ServiceVersions::parse(&body)?)
+    }
+
+    /// Reads the file at `url` (a datastore file interface URL) with the session cookie:
+    /// `None` when the server answers 404.
+    ///
+    /// # Errors
+    /// [`TransportError::Http`] for other statuses than 2xx and 404, [`TransportError::TooLarge`]
+    /// and the connection errors.
+    pub(crate) async fn get_file(&self, url: Url) -> Result<Option<Vec<u8>>, TransportError> {
+        let response = self.send(self.with_session(self.client.get(url))).await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !response.status().is_success() {
+            return Err(self.http_error(response).await);
+        }
+        Ok(Some(self.read_body(response).await?))
+    }
+
+    /// Writes `body` as the file at `url` (a datastore file interface URL) with the session
+    /// cookie.
+    ///
+    /// # Errors
+    /// [`TransportError::Http`] for statuses other than 2xx, and the connection errors.
+    pub(crate) async fn put_file(&self, url: Url, body: Vec<u8>) -> Result<(), TransportError> {
+        let request = self
+            .client
+            .put(url)
+            .header(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            )
+            .body(body);
+        let response = self.send(self.with_session(request)).await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.http_error(response).await)
+        }
+    }
+
+    fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.session_cookie() {
+            Some(cookie) => request.header(COOKIE, cookie.header_value().clone()),
+            None => request,
+        }
     }
 
     /// The session cookie, if a session is attached: to hand the session to another tool, or

@@ -35,6 +35,18 @@ impl SdkUrl {
         &self.0
     }
 
+    /// The URL of a file on a datastore through the server's datastore file interface:
+    /// `https://host/folder/<path>?dsName=<datastore>&dcPath=<datacenter>`.
+    pub(crate) fn folder_url(&self, path: &str, datastore: &str, datacenter: &str) -> Url {
+        let mut url = self.0.clone();
+        url.set_path(&format!("/folder/{}", path.trim_start_matches('/')));
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("dsName", datastore)
+            .append_pair("dcPath", datacenter);
+        url
+    }
+
     /// The URL of the server's `vimServiceVersions.xml`, next to the endpoint:
     /// `https://host/sdk` gives `https://host/sdk/vimServiceVersions.xml`.
     pub(crate) fn service_versions_url(&self) -> Url {
