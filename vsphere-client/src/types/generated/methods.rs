@@ -167,6 +167,7 @@ impl ToXml for ConsolidateVMDisksTaskRequest {
 
 impl Method for ConsolidateVMDisksTaskRequest {
     const NAME: &'static str = "ConsolidateVMDisks_Task";
+    const RESULT_REQUIRED: bool = true;
     type Output = ManagedObjectReference;
 }
 
