@@ -49,8 +49,9 @@ fn name_filter(job: &JobConfig) -> impl Fn(&str) -> bool {
 }
 
 /// Reads `job`'s clone candidates again once the run holds the lock: those directly in the
-/// backup `folder` (one container view, which also finds clones a run made since the
-/// inventory was read) and the `earlier` candidates elsewhere.
+/// backup `folder` named like its clones (one container view of names, which also finds
+/// clones a run made since the inventory was read) and the `earlier` candidates elsewhere,
+/// then the details of those only.
 ///
 /// # Errors
 /// The calls' [`Error::Vsphere`].
@@ -61,18 +62,19 @@ pub(crate) async fn reread(
     earlier: &[VmDetails],
 ) -> Result<Vec<VmDetails>, Error> {
     let may_be_clone = name_filter(job);
-    let mut current: Vec<VmDetails> = Inventory::details_in_folder(client, folder)
+    let mut wanted: Vec<ManagedObjectReference> = Inventory::vms_in_folder(client, folder)
         .await?
         .into_iter()
         .filter(|vm| may_be_clone(&vm.name))
+        .map(|vm| vm.moref)
         .collect();
-    let elsewhere: Vec<ManagedObjectReference> = earlier
-        .iter()
-        .filter(|vm| vm.parent.as_ref() != Some(folder))
-        .map(|vm| vm.moref.clone())
-        .collect();
-    current.extend(Inventory::details(client, &elsewhere).await?);
-    Ok(current)
+    wanted.extend(
+        earlier
+            .iter()
+            .filter(|vm| vm.parent.as_ref() != Some(folder))
+            .map(|vm| vm.moref.clone()),
+    );
+    Inventory::details(client, &wanted).await
 }
 
 /// Whether `name` is exactly one of `job`'s clone names, slot or retention.

@@ -260,20 +260,29 @@ impl Inventory {
         Ok(())
     }
 
-    /// Reads the details of the VMs directly in `folder` with one container view: the VMs a
-    /// run made there since it read the inventory included.
+    /// The VMs directly in `folder` (one container view, names only): the VMs a run made there
+    /// since the inventory was read included. A VM another run is still creating may have no
+    /// name yet: it is left out.
     ///
     /// # Errors
     /// The calls' [`Error::Vsphere`].
-    pub(crate) async fn details_in_folder(
+    pub(crate) async fn vms_in_folder(
         client: &Client,
         folder: &ManagedObjectReference,
-    ) -> Result<Vec<VmDetails>, Error> {
-        let objects = ViewQuery::new(folder.clone(), "VirtualMachine", &VM_DETAILS)
+    ) -> Result<Vec<Entity>, Error> {
+        let objects = ViewQuery::new(folder.clone(), "VirtualMachine", &["name"])
             .recursive(false)
             .retrieve(client)
             .await?;
-        objects.iter().map(VmDetails::from_props).collect()
+        Ok(objects
+            .iter()
+            .filter_map(|props| {
+                Some(Entity {
+                    moref: props.obj.clone(),
+                    name: props.name().ok()?.to_owned(),
+                })
+            })
+            .collect())
     }
 
     /// Reads the details of `vms` with one `RetrievePropertiesEx`, in the order given.

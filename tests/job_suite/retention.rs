@@ -235,7 +235,7 @@ async fn bad_policies_fail_before_anything_changes() {
     let report = vmrotate::prune(&client, &job(4), &options(at(6, 1), false), None).await;
     let error = report.error.expect("no policy");
     assert_eq!(error.kind, ErrorKind::Config);
-    assert!(error.message.contains("--keep"), "{}", error.message);
+    assert!(error.message.contains("`keep_daily`"), "{}", error.message);
     let tags_only = restic(Rules {
         keep_tags: Some(vec![vec!["prod".into()]]),
         ..Rules::default()
